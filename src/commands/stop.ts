@@ -1,0 +1,50 @@
+import { loadConfig } from '../config/load';
+import type { Config } from '../config/types';
+import { CliError, ExitCode, type ExitCodeValue } from '../errors';
+import { progress, warn } from '../output';
+import { killDaemon, removeStaleFiles } from '../supervisor/daemon';
+import { probeSupervisor } from '../supervisor/home';
+import { openRunningSupervisor } from '../supervisor/session';
+import { stopProcesses } from '../supervisor/stop-components';
+import { configOptions, type GlobalOptions } from './options';
+
+/** Seconds the daemon gets to exit after it was asked to. */
+const DAEMON_EXIT_SECONDS = 10;
+
+/**
+ * Stops every component in descending priority, removes them from PM2 and
+ * stops the supervisor. Succeeds only once the processes are gone.
+ */
+export async function stopAll(config: Config): Promise<void> {
+  const { home } = config.supervisor;
+  const session = await openRunningSupervisor(config);
+
+  if (session === undefined) {
+    if ((await probeSupervisor(home)) === 'stale') {
+      removeStaleFiles(home);
+      warn(`removed the socket and pid files of a supervisor that was no longer running in ${home}`);
+    }
+    progress(`the supervisor is not running (home ${home}); nothing to stop`);
+    return;
+  }
+
+  const processes = await session.connection.listProcesses();
+  const survivors = await stopProcesses(session, processes);
+  const daemonSurvivor = await killDaemon(session.connection, home, DAEMON_EXIT_SECONDS * 1000);
+
+  const problems = survivors.map(({ id, pid }) => `${id}: process ${pid} survived the stop`);
+  if (daemonSurvivor !== undefined) {
+    problems.push(`supervisor: PM2 daemon ${daemonSurvivor} did not exit within ${DAEMON_EXIT_SECONDS} s`);
+  }
+  if (problems.length > 0) {
+    throw new CliError(`${problems.join('\n')}\nend them with "kill -9 PID" after checking what they are`, ExitCode.failed);
+  }
+
+  progress(`supervisor stopped; Image Serving (${config.environment}) is down`);
+}
+
+export async function runStop(options: GlobalOptions): Promise<ExitCodeValue> {
+  await stopAll(loadConfig(configOptions(options)));
+
+  return ExitCode.ok;
+}

@@ -1,0 +1,195 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+import { ConfigError } from '../errors';
+import { packageRoot } from '../package-root';
+import { mergeSettings } from './merge';
+import { checkSettings, resolveComponent, resolveSupervisor, type RawSettings } from './resolve';
+import { COMPONENT_IDS, type Config } from './types';
+import { validateSettings, type SettingProblem } from './validate';
+import {
+  describeSyntaxError,
+  displayPath,
+  findKeyOffset,
+  formatKeyPath,
+  keyPathAtOffset,
+  positionAt,
+  readYamlSource,
+  type YamlSource,
+} from './yaml-source';
+
+export const DEFAULT_ENVIRONMENT = 'development';
+
+export interface ConfigOptions {
+  /** --env; falls back to IMAGESERVING_ENV, then development. */
+  environment?: string;
+  /** --config-dir; falls back to IMAGESERVING_CONFIG_DIR, then the package's config/. */
+  configDir?: string;
+}
+
+export interface ConfigLocation {
+  environment: string;
+  configDir: string;
+}
+
+export function locateConfig(options: ConfigOptions, env: NodeJS.ProcessEnv = process.env): ConfigLocation {
+  const environment = options.environment ?? nonEmpty(env.IMAGESERVING_ENV) ?? DEFAULT_ENVIRONMENT;
+  const configDir = resolve(options.configDir ?? nonEmpty(env.IMAGESERVING_CONFIG_DIR) ?? join(packageRoot(), 'config'));
+
+  return { environment, configDir };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** Lists the environments a config folder defines: every NAME.yaml except default.yaml. */
+export function listEnvironments(configDir: string): string[] {
+  return readdirSync(configDir)
+    .filter((name) => name.endsWith('.yaml') && name !== 'default.yaml')
+    .map((name) => name.slice(0, -'.yaml'.length))
+    .sort();
+}
+
+interface LocatedProblem {
+  fileIndex: number;
+  line: number;
+  column: number;
+  text: string;
+}
+
+function locatedLine(sources: YamlSource[], problem: SettingProblem): LocatedProblem {
+  // Look for the key itself first, then for its nearest ancestor. The environment
+  // file comes before default.yaml because its values are the ones in force.
+  for (let depth = problem.path.length; depth >= 0; depth--) {
+    for (let index = sources.length - 1; index >= 0; index--) {
+      const offset = findKeyOffset(sources[index], problem.path.slice(0, depth));
+      if (offset !== undefined) {
+        const { line, column } = positionAt(sources[index], offset);
+        return { fileIndex: index, line, column, text: formatProblem(sources[index], line, column, problem) };
+      }
+    }
+  }
+
+  const last = sources[sources.length - 1];
+  return { fileIndex: sources.length - 1, line: 1, column: 1, text: formatProblem(last, 1, 1, problem) };
+}
+
+function formatProblem(source: YamlSource, line: number, column: number, problem: SettingProblem): string {
+  return `${source.displayName}:${line}:${column} ${formatKeyPath(problem.path)}: ${problem.message}`;
+}
+
+function sortedLines(problems: LocatedProblem[]): string[] {
+  return problems
+    .sort((a, b) => a.fileIndex - b.fileIndex || a.line - b.line || a.column - b.column)
+    .map((problem) => problem.text);
+}
+
+function readSources(files: string[]): YamlSource[] {
+  const sources: YamlSource[] = [];
+  const problems: string[] = [];
+
+  for (const file of files) {
+    try {
+      sources.push(readYamlSource(file));
+    } catch (error) {
+      const { code, message } = error as NodeJS.ErrnoException;
+      problems.push(
+        `${displayPath(file)}:1:1 (top level): cannot read the file ` +
+          `(got ${code ?? message}, expected a file this account can read); check its owner and mode`,
+      );
+    }
+  }
+
+  if (problems.length > 0) {
+    throw new ConfigError(problems);
+  }
+
+  return sources;
+}
+
+function syntaxProblems(sources: YamlSource[]): string[] {
+  const problems: LocatedProblem[] = [];
+
+  sources.forEach((source, fileIndex) => {
+    for (const error of source.document.errors) {
+      const offset = error.pos[0];
+      const { line, column } = positionAt(source, offset);
+      const problem = { path: keyPathAtOffset(source, offset), message: describeSyntaxError(error) };
+      problems.push({ fileIndex, line, column, text: formatProblem(source, line, column, problem) });
+    }
+
+    const contents = source.document.contents;
+    if (contents !== null && source.document.errors.length === 0 && !(typeof source.document.toJS() === 'object')) {
+      problems.push({
+        fileIndex,
+        line: 1,
+        column: 1,
+        text: formatProblem(source, 1, 1, {
+          path: [],
+          message: `wrong type (got a single value, expected a map with supervisor and components)`,
+        }),
+      });
+    }
+  });
+
+  return sortedLines(problems);
+}
+
+function checkConfigDir(location: ConfigLocation): void {
+  const { configDir, environment } = location;
+
+  if (!existsSync(configDir) || !statSync(configDir).isDirectory()) {
+    throw new ConfigError([
+      `${configDir}: config folder not found; pass --config-dir DIR or set IMAGESERVING_CONFIG_DIR to a folder with default.yaml and NAME.yaml files`,
+    ]);
+  }
+
+  if (!/^[A-Za-z0-9_.-]+$/.test(environment) || environment === 'default' || environment.startsWith('.')) {
+    throw new ConfigError([
+      `invalid environment name "${environment}" (expected the name of a YAML file in ${displayPath(configDir)}, such as development)`,
+    ]);
+  }
+
+  const file = join(configDir, `${environment}.yaml`);
+  if (!existsSync(file)) {
+    const found = listEnvironments(configDir);
+    const list = found.length === 0 ? 'none' : found.join(', ');
+    throw new ConfigError([
+      `${displayPath(file)}: environment "${environment}" not found (environments in ${displayPath(configDir)}: ${list}); ` +
+        'pass --env NAME or set IMAGESERVING_ENV',
+    ]);
+  }
+}
+
+/**
+ * Loads default.yaml and the environment's file, merges them and validates the
+ * result. Throws a ConfigError listing every problem, each with its file and line.
+ */
+export function loadConfig(options: ConfigOptions = {}): Config {
+  const location = locateConfig(options);
+  checkConfigDir(location);
+
+  const defaultFile = join(location.configDir, 'default.yaml');
+  const files = [defaultFile, join(location.configDir, `${location.environment}.yaml`)].filter(
+    (file, index) => index === 1 || existsSync(file),
+  );
+  const sources = readSources(files);
+
+  const syntax = syntaxProblems(sources);
+  if (syntax.length > 0) {
+    throw new ConfigError(syntax);
+  }
+
+  const merged = sources.map((source) => source.document.toJS() ?? {}).reduce((acc, next) => mergeSettings(acc, next), {});
+  const problems = [...validateSettings(merged), ...checkSettings(merged, location.configDir)];
+  if (problems.length > 0) {
+    throw new ConfigError(sortedLines(problems.map((problem) => locatedLine(sources, problem))));
+  }
+
+  const raw = merged as RawSettings;
+  const supervisor = resolveSupervisor(raw.supervisor, location.configDir);
+  const components = COMPONENT_IDS.map((id) => resolveComponent(id, raw.components[id], location.configDir, supervisor.home));
+
+  return { ...location, files, supervisor, components };
+}

@@ -1,0 +1,145 @@
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+
+import type { SettingProblem } from './validate';
+import { COMPONENT_IDS, type ComponentConfig, type ComponentId, type SupervisorConfig } from './types';
+
+/** Unix socket paths are limited to 108 bytes with the terminating NUL (sun_path on Linux). */
+export const MAX_SOCKET_PATH_BYTES = 107;
+
+/** Defaults of the vendor's Server Supervisor (SupervisorRegistry.xml), used where the YAML is silent. */
+const VENDOR_DEFAULTS: Record<ComponentId, { name: string; startPriority: number }> = {
+  ps: { name: 'Platform Server', startPriority: 2 },
+  is: { name: 'Image Server', startPriority: 1 },
+  svg: { name: 'SVG server', startPriority: 1 },
+};
+
+const DEFAULT_START_DELAY = 5;
+const DEFAULT_STOP_TIMEOUT = 60;
+const DEFAULT_CALL_TIMEOUT = 10;
+
+interface RawComponent {
+  name?: string;
+  executable: string;
+  args?: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+  port: number;
+  startPriority?: number;
+  startDelay?: number;
+  stopTimeout?: number;
+  restart?: { autorestart?: boolean; maxRestarts?: number; minUptime?: number; backoff?: number };
+  memoryLimit?: string;
+  logs?: { out?: string; err?: string };
+}
+
+/** Settings as the schema has checked them; optional keys may still be missing. */
+export interface RawSettings {
+  supervisor: { home: string; namespace?: string; stopSignal?: string; callTimeout?: number };
+  components: Record<ComponentId, RawComponent>;
+}
+
+/** Expands a leading ~ to the account's home folder and makes a path absolute against a base folder. */
+export function resolvePath(path: string, baseDir: string): string {
+  if (path === '~') {
+    return homedir();
+  }
+
+  if (path.startsWith('~/')) {
+    return join(homedir(), path.slice(2));
+  }
+
+  return resolve(baseDir, path);
+}
+
+/** Keeps a bare command name (looked up in PATH when started); resolves anything with a slash. */
+function resolveExecutable(executable: string, baseDir: string): string {
+  return executable.includes('/') || executable.startsWith('~') ? resolvePath(executable, baseDir) : executable;
+}
+
+export function resolveSupervisor(raw: RawSettings['supervisor'], configDir: string): SupervisorConfig {
+  return {
+    home: resolvePath(raw.home, configDir),
+    namespace: raw.namespace ?? 'imageserving',
+    stopSignal: raw.stopSignal ?? 'SIGTERM',
+    callTimeout: raw.callTimeout ?? DEFAULT_CALL_TIMEOUT,
+  };
+}
+
+export function resolveComponent(
+  id: ComponentId,
+  raw: RawComponent,
+  configDir: string,
+  home: string,
+): ComponentConfig {
+  const executable = resolveExecutable(raw.executable, configDir);
+  const defaultCwd = isAbsolute(executable) ? dirname(executable) : configDir;
+
+  return {
+    id,
+    name: raw.name ?? VENDOR_DEFAULTS[id].name,
+    executable,
+    args: raw.args ?? [],
+    cwd: raw.cwd === undefined ? defaultCwd : resolvePath(raw.cwd, configDir),
+    env: raw.env ?? {},
+    port: raw.port,
+    startPriority: raw.startPriority ?? VENDOR_DEFAULTS[id].startPriority,
+    startDelay: raw.startDelay ?? DEFAULT_START_DELAY,
+    stopTimeout: raw.stopTimeout ?? DEFAULT_STOP_TIMEOUT,
+    restart: {
+      autorestart: raw.restart?.autorestart ?? true,
+      maxRestarts: raw.restart?.maxRestarts ?? 15,
+      minUptime: raw.restart?.minUptime ?? 5,
+      backoff: raw.restart?.backoff ?? 0,
+    },
+    memoryLimit: raw.memoryLimit,
+    logs: {
+      out: resolvePath(raw.logs?.out ?? join(home, 'logs', `${id}-out.log`), configDir),
+      err: resolvePath(raw.logs?.err ?? join(home, 'logs', `${id}-error.log`), configDir),
+    },
+  };
+}
+
+/**
+ * Finds the problems no schema can express: two components on one port, and a
+ * PM2_HOME whose socket path is too long. Works on unvalidated settings, so
+ * these are reported together with the schema's problems.
+ */
+export function checkSettings(settings: unknown, configDir: string): SettingProblem[] {
+  const problems: SettingProblem[] = [];
+  const root = (settings ?? {}) as { supervisor?: { home?: unknown }; components?: Record<string, { port?: unknown } | null> };
+
+  const home = root.supervisor?.home;
+  if (typeof home === 'string' && home !== '') {
+    const socketPath = join(resolvePath(home, configDir), 'rpc.sock');
+    const socketBytes = Buffer.byteLength(socketPath);
+    if (socketBytes > MAX_SOCKET_PATH_BYTES) {
+      problems.push({
+        path: ['supervisor', 'home'],
+        message:
+          `path too long for PM2's socket (got ${socketPath}, ${socketBytes} bytes, ` +
+          `expected at most ${MAX_SOCKET_PATH_BYTES} bytes for a Unix socket path); choose a shorter folder`,
+      });
+    }
+  }
+
+  const owners = new Map<number, ComponentId>();
+  for (const id of COMPONENT_IDS) {
+    const port = root.components?.[id]?.port;
+    if (typeof port !== 'number' || !Number.isInteger(port)) {
+      continue;
+    }
+
+    const owner = owners.get(port);
+    if (owner !== undefined) {
+      problems.push({
+        path: ['components', id, 'port'],
+        message: `port already used by ${owner} (got ${port}, expected a port no other component uses)`,
+      });
+    } else {
+      owners.set(port, id);
+    }
+  }
+
+  return problems;
+}

@@ -1,0 +1,89 @@
+/** Ids of the three Image Serving components, in the order reports list them. */
+export const COMPONENT_IDS = ['ps', 'is', 'svg'] as const;
+
+export type ComponentId = (typeof COMPONENT_IDS)[number];
+
+export function isComponentId(value: string): value is ComponentId {
+  return (COMPONENT_IDS as readonly string[]).includes(value);
+}
+
+export interface RestartPolicy {
+  autorestart: boolean;
+  maxRestarts: number;
+  /** Seconds a process must stay up for its start to count as stable. */
+  minUptime: number;
+  /** Seconds of the first delay of PM2's exponential restart backoff; 0 turns backoff off. */
+  backoff: number;
+}
+
+/** One component with every default applied and every path absolute. */
+export interface ComponentConfig {
+  id: ComponentId;
+  name: string;
+  /** Absolute path, or a bare command name that is looked up in PATH. */
+  executable: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  port: number;
+  startPriority: number;
+  /** Seconds. */
+  startDelay: number;
+  /** Seconds. */
+  stopTimeout: number;
+  restart: RestartPolicy;
+  /** PM2's max_memory_restart form, such as 512M; undefined means no limit. */
+  memoryLimit?: string;
+  logs: { out: string; err: string };
+}
+
+export interface SupervisorConfig {
+  /** Absolute PM2_HOME of this installation. */
+  home: string;
+  namespace: string;
+  stopSignal: string;
+  /** Seconds each call to the PM2 daemon may take before the command gives up. */
+  callTimeout: number;
+}
+
+/** A validated configuration, as start, stop, restart and status use it. */
+export interface Config {
+  environment: string;
+  configDir: string;
+  /** The YAML files that were merged, default first. */
+  files: string[];
+  supervisor: SupervisorConfig;
+  components: ComponentConfig[];
+}
+
+/**
+ * A PM2 app definition, as an ecosystem file or `pm2.start()` takes it
+ * (field names are PM2's own).
+ */
+export interface Pm2AppDefinition {
+  name: ComponentId;
+  namespace: string;
+  script: string;
+  args: string[];
+  cwd: string;
+  /** "none" runs the executable itself; otherwise PM2 would run it with node. */
+  interpreter: 'none';
+  exec_mode: 'fork';
+  env: Record<string, string>;
+  /** Keeps the CLI's own environment out of the app; only env above reaches it. */
+  filter_env: true;
+  /** Milliseconds between the stop signal and SIGKILL. */
+  kill_timeout: number;
+  /** Signal the whole process tree, so a wrapper script's children stop too. */
+  treekill: true;
+  autorestart: boolean;
+  max_restarts: number;
+  /** Milliseconds. */
+  min_uptime: number;
+  /** Milliseconds; present only when the restart policy sets a backoff. */
+  exp_backoff_restart_delay?: number;
+  max_memory_restart?: string;
+  out_file: string;
+  error_file: string;
+  log_date_format: string;
+}

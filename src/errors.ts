@@ -1,0 +1,51 @@
+/**
+ * Exit codes of the ImageServing command. They follow the LSB init-script
+ * conventions, so monitoring written for `/etc/init.d` scripts reads them
+ * the same way.
+ */
+export const ExitCode = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  notRunning: 3,
+  unknown: 4,
+  notInstalled: 5,
+  invalidConfig: 6,
+  supervisorNotRunning: 7,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/**
+ * An error that ends the command with a documented exit code. Deeper code
+ * throws it; only the entry point prints it and exits.
+ */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCodeValue,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+/** A configuration that failed to load, with every problem found. */
+export class ConfigError extends CliError {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'), ExitCode.invalidConfig);
+    this.name = 'ConfigError';
+  }
+}
+
+/** A call to the PM2 daemon that got no answer in time. */
+export class SupervisorTimeoutError extends CliError {
+  constructor(call: string, seconds: number, exitCode: ExitCodeValue = ExitCode.failed) {
+    super(
+      `the supervisor did not answer "${call}" within ${seconds} s; ` +
+        'check its log (pm2.log in PM2_HOME) and, if it is hung, run "ImageServing stop"',
+      exitCode,
+    );
+    this.name = 'SupervisorTimeoutError';
+  }
+}

@@ -1,0 +1,108 @@
+import type { ComponentConfig, ComponentId, Config } from '../config/types';
+import type { Pm2Process, Pm2Report } from '../supervisor/rpc';
+import { formatBytes, formatUptime, renderTable } from './format';
+
+/** One component's row in the status report; numbers are raw (seconds, bytes). */
+export interface ComponentStatus {
+  id: ComponentId;
+  name: string;
+  /** PM2's status (online, stopped, errored, launching, …), or "not started" when PM2 has no such app. */
+  state: string;
+  pid: number | null;
+  uptimeSeconds: number | null;
+  memoryBytes: number | null;
+  restarts: number;
+}
+
+export interface SupervisorStatus {
+  running: boolean;
+  pid: number | null;
+  uptimeSeconds: number | null;
+  pm2Version: string | null;
+  home: string;
+}
+
+export interface StatusReport {
+  environment: string;
+  supervisor: SupervisorStatus;
+  components: ComponentStatus[];
+}
+
+export function componentStatus(component: ComponentConfig, process: Pm2Process | undefined, now: number): ComponentStatus {
+  if (process === undefined) {
+    return { id: component.id, name: component.name, state: 'not started', pid: null, uptimeSeconds: null, memoryBytes: null, restarts: 0 };
+  }
+
+  const env = process.pm2_env;
+  const online = env.status === 'online' && process.pid > 0;
+  // pm_uptime is the timestamp (ms) of the last start, not a duration.
+  const uptimeSeconds = online && env.pm_uptime !== undefined ? Math.max(0, (now - env.pm_uptime) / 1000) : null;
+
+  return {
+    id: component.id,
+    name: component.name,
+    state: env.status,
+    pid: online ? process.pid : null,
+    uptimeSeconds,
+    memoryBytes: online ? (process.monit?.memory ?? null) : null,
+    restarts: env.restart_time ?? 0,
+  };
+}
+
+export function buildReport(
+  config: Config,
+  ids: ComponentId[],
+  processes: Map<string, Pm2Process>,
+  report: Pm2Report,
+  daemonPid: number | undefined,
+  now: number,
+): StatusReport {
+  return {
+    environment: config.environment,
+    supervisor: {
+      running: true,
+      pid: daemonPid ?? null,
+      uptimeSeconds: Math.max(0, (now - report.started_at) / 1000),
+      pm2Version: report.pm2_version,
+      home: config.supervisor.home,
+    },
+    components: config.components
+      .filter((component) => ids.includes(component.id))
+      .map((component) => componentStatus(component, processes.get(component.id), now)),
+  };
+}
+
+function orDash(value: number | null, format: (value: number) => string): string {
+  return value === null ? '-' : format(value);
+}
+
+/** Renders the report as the header line and the table operators read. */
+export function renderReport(report: StatusReport): string {
+  const { supervisor } = report;
+  const header =
+    `Image Serving (${report.environment}) - supervisor PM2 ${supervisor.pm2Version ?? '?'}, ` +
+    `pid ${supervisor.pid ?? '?'}, up ${orDash(supervisor.uptimeSeconds, formatUptime)}, home ${supervisor.home}`;
+
+  const rows = [['ID', 'COMPONENT', 'STATE', 'PID', 'UPTIME', 'MEMORY', 'RESTARTS']];
+  for (const component of report.components) {
+    rows.push([
+      component.id,
+      component.name,
+      component.state,
+      orDash(component.pid, String),
+      orDash(component.uptimeSeconds, formatUptime),
+      orDash(component.memoryBytes, formatBytes),
+      String(component.restarts),
+    ]);
+  }
+
+  return `${header}\n${renderTable(rows)}`;
+}
+
+/** The line printed instead of a report when the supervisor is not running. */
+export function notRunningMessage(config: Config): string {
+  return (
+    `Image Serving (${config.environment}): the supervisor is not running (home ${config.supervisor.home}); ` +
+    'start it with "ImageServing start"'
+  );
+}

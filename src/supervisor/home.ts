@@ -1,0 +1,111 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+
+import { CliError, ExitCode } from '../errors';
+
+/** Files PM2 keeps in its PM2_HOME. */
+export function supervisorFiles(home: string): { rpcSocket: string; pubSocket: string; pidFile: string; log: string } {
+  return {
+    rpcSocket: join(home, 'rpc.sock'),
+    pubSocket: join(home, 'pub.sock'),
+    pidFile: join(home, 'pm2.pid'),
+    log: join(home, 'pm2.log'),
+  };
+}
+
+/**
+ * State of the PM2 daemon as its RPC socket shows it, probed with a plain
+ * connect that never spawns a daemon:
+ * - running: the socket accepted a connection;
+ * - not-running: no socket (never started, or stopped cleanly);
+ * - stale: a socket nobody listens on, left by a daemon that was killed;
+ * - no-access: the socket belongs to another account.
+ */
+export type SupervisorState = 'running' | 'not-running' | 'stale' | 'no-access';
+
+export function probeSupervisor(home: string, timeoutMs = 2000): Promise<SupervisorState> {
+  const { rpcSocket } = supervisorFiles(home);
+
+  return new Promise((resolve) => {
+    const socket = connect(rpcSocket);
+    const timer = setTimeout(() => {
+      // A daemon that accepts no connection in time is alive but not answering.
+      socket.destroy();
+      resolve('running');
+    }, timeoutMs);
+
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve('running');
+    });
+
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      socket.destroy();
+      if (error.code === 'ECONNREFUSED') {
+        resolve('stale');
+      } else if (error.code === 'EACCES' || error.code === 'EPERM') {
+        resolve('no-access');
+      } else {
+        resolve('not-running');
+      }
+    });
+  });
+}
+
+/** Reads the daemon's pid from PM2_HOME/pm2.pid; undefined when missing or unreadable. */
+export function readDaemonPid(home: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(supervisorFiles(home).pidFile, 'utf8').trim(), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function ownerName(uid: number): string {
+  try {
+    const passwd = readFileSync('/etc/passwd', 'utf8');
+    const entry = passwd.split('\n').find((line) => line.split(':')[2] === String(uid));
+    return entry === undefined ? `uid ${uid}` : `${entry.split(':')[0]} (uid ${uid})`;
+  } catch {
+    return `uid ${uid}`;
+  }
+}
+
+/** Rejects a PM2_HOME that belongs to another account, naming the owner and the way to run as it. */
+export function checkHomeOwner(home: string): void {
+  if (!existsSync(home)) {
+    return;
+  }
+
+  const { uid } = statSync(home);
+  const self = userInfo().uid;
+  if (uid === self) {
+    return;
+  }
+
+  const owner = ownerName(uid);
+  const name = owner.split(' ')[0];
+  throw new CliError(
+    `the supervisor home ${home} belongs to ${owner}, not to this account (uid ${self}); ` +
+      `run the command as that account, for example: sudo -u ${name} ImageServing ...`,
+    ExitCode.failed,
+  );
+}
+
+/** Creates PM2_HOME with mode 0700, or tightens an existing one to it. */
+export function prepareHome(home: string): void {
+  checkHomeOwner(home);
+
+  if (!existsSync(home)) {
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+  }
+
+  if ((statSync(home).mode & 0o777) !== 0o700) {
+    chmodSync(home, 0o700);
+  }
+}

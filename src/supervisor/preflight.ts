@@ -1,0 +1,67 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+import type { ComponentConfig } from '../config/types';
+import { CliError, ExitCode } from '../errors';
+
+function isExecutableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Finds a bare command name in PATH, as the component's environment sets it. */
+export function findInPath(command: string, pathVariable: string | undefined): string | undefined {
+  for (const folder of (pathVariable ?? '').split(delimiter)) {
+    if (folder !== '' && isExecutableFile(join(folder, command))) {
+      return join(folder, command);
+    }
+  }
+
+  return undefined;
+}
+
+function checkComponent(component: ComponentConfig): string[] {
+  const problems: string[] = [];
+  const { id, executable, cwd } = component;
+
+  if (executable.includes('/')) {
+    if (!isExecutableFile(executable)) {
+      problems.push(`${id}: executable ${executable} not found or not executable (components.${id}.executable)`);
+    }
+  } else if (findInPath(executable, component.env.PATH ?? process.env.PATH) === undefined) {
+    problems.push(`${id}: command "${executable}" not found in PATH (components.${id}.executable)`);
+  }
+
+  let isFolder = false;
+  try {
+    isFolder = statSync(cwd).isDirectory();
+  } catch {
+    isFolder = false;
+  }
+  if (!isFolder) {
+    problems.push(`${id}: working folder ${cwd} not found (components.${id}.cwd)`);
+  }
+
+  return problems;
+}
+
+/**
+ * Checks that every component's executable and working folder exist before
+ * PM2 is asked to start anything: PM2 7.0.4 can report an app online that it
+ * never managed to spawn. Throws exit code 5 naming each missing path.
+ */
+export function checkInstall(components: ComponentConfig[], configFiles: string[]): void {
+  const problems = components.flatMap(checkComponent);
+
+  if (problems.length > 0) {
+    const files = configFiles.join(' and ');
+    throw new CliError(
+      `${problems.join('\n')}\ninstall the missing programs, or correct the paths in ${files}`,
+      ExitCode.notInstalled,
+    );
+  }
+}

@@ -1,0 +1,103 @@
+import type { Config } from '../config/types';
+import { CliError, ExitCode, type ExitCodeValue } from '../errors';
+import { progress, warn } from '../output';
+import { removeStaleFiles, spawnDaemon } from './daemon';
+import { checkHomeOwner, prepareHome, probeSupervisor, readDaemonPid } from './home';
+import { SupervisorConnection, type Pm2Process } from './rpc';
+
+/** An open connection to this installation's PM2 daemon. */
+export interface Session {
+  config: Config;
+  connection: SupervisorConnection;
+}
+
+function noAccessError(home: string): CliError {
+  checkHomeOwner(home);
+  return new CliError(
+    `permission denied on the supervisor's socket in ${home}; run the command as the account that owns that folder`,
+    ExitCode.failed,
+  );
+}
+
+/**
+ * Connects to the daemon of this installation, spawning it when it is not
+ * running. A socket left by a killed daemon is removed first.
+ */
+export async function openOrSpawnSupervisor(config: Config): Promise<Session> {
+  const { supervisor } = config;
+  prepareHome(supervisor.home);
+
+  const state = await probeSupervisor(supervisor.home);
+  if (state === 'no-access') {
+    throw noAccessError(supervisor.home);
+  }
+
+  if (state === 'stale') {
+    removeStaleFiles(supervisor.home);
+    warn(`removed the socket and pid files of a supervisor that is no longer running in ${supervisor.home}`);
+  }
+
+  if (state !== 'running') {
+    const pid = await spawnDaemon(supervisor);
+    progress(`supervisor started (PM2 daemon pid ${pid}, home ${supervisor.home})`);
+  }
+
+  const connection = await SupervisorConnection.open(supervisor.home, supervisor.callTimeout);
+  if (state === 'running') {
+    await warnOnSignalChange(connection, config);
+  }
+
+  return { config, connection };
+}
+
+async function warnOnSignalChange(connection: SupervisorConnection, config: Config): Promise<void> {
+  const report = await connection.report();
+  const running = report.env?.PM2_KILL_SIGNAL ?? 'SIGINT';
+
+  if (running !== config.supervisor.stopSignal) {
+    warn(
+      `the running supervisor stops components with ${running}, the configuration says ${config.supervisor.stopSignal}; ` +
+        'run "ImageServing restart" to apply it',
+    );
+  }
+}
+
+/**
+ * Connects to a daemon that must already run. Returns undefined when none
+ * runs (a stale socket counts as none); never spawns one.
+ */
+export async function openRunningSupervisor(
+  config: Config,
+  timeoutExitCode: ExitCodeValue = ExitCode.failed,
+): Promise<Session | undefined> {
+  const { home, callTimeout } = config.supervisor;
+  const state = await probeSupervisor(home);
+
+  if (state === 'no-access') {
+    throw noAccessError(home);
+  }
+
+  if (state !== 'running') {
+    return undefined;
+  }
+
+  const connection = await SupervisorConnection.open(home, callTimeout, timeoutExitCode);
+  return { config, connection };
+}
+
+/** This installation's apps in the daemon's list, by component id. */
+export function componentProcesses(list: Pm2Process[], config: Config): Map<string, Pm2Process> {
+  const byName = new Map<string, Pm2Process>();
+
+  for (const process of list) {
+    if (process.pm2_env.namespace === config.supervisor.namespace) {
+      byName.set(process.name, process);
+    }
+  }
+
+  return byName;
+}
+
+export function daemonPid(config: Config): number | undefined {
+  return readDaemonPid(config.supervisor.home);
+}
