@@ -9,6 +9,8 @@ import { Argument, Command, CommanderError, Option } from 'commander';
 
 import { COMPONENT_IDS, type ComponentId } from './config/types';
 import { CliError, ConfigError, ExitCode, type ExitCodeValue } from './errors';
+import type { GlobalOptions } from './commands/options';
+import type { StatusOptions } from './commands/status';
 import { paint } from './output';
 import { packageVersion } from './package-root';
 
@@ -29,7 +31,22 @@ function componentArgument(): Argument {
   );
 }
 
-function buildProgram(setExitCode: (code: ExitCodeValue) => void): Command {
+/** What each command runs; the CLI loads the real ones lazily, tests pass recorders. */
+export interface CommandActions {
+  start(options: GlobalOptions): Promise<ExitCodeValue>;
+  stop(options: GlobalOptions): Promise<ExitCodeValue>;
+  restart(options: GlobalOptions, component: ComponentId | undefined): Promise<ExitCodeValue>;
+  status(options: StatusOptions, component: ComponentId | undefined): Promise<ExitCodeValue>;
+}
+
+const lazyActions: CommandActions = {
+  start: async (options) => (await import('./commands/start.js')).runStart(options),
+  stop: async (options) => (await import('./commands/stop.js')).runStop(options),
+  restart: async (options, component) => (await import('./commands/restart.js')).runRestart(options, component),
+  status: async (options, component) => (await import('./commands/status.js')).runStatus(options, component),
+};
+
+export function buildProgram(actions: CommandActions, setExitCode: (code: ExitCodeValue) => void): Command {
   const program = new Command('ImageServing')
     .description('Control the Image Serving components (ps, is, svg) under their PM2 supervisor.')
     .version(packageVersion(), '-V, --version', 'print the version')
@@ -42,20 +59,18 @@ function buildProgram(setExitCode: (code: ExitCodeValue) => void): Command {
   program
     .command('start')
     .description('start the supervisor and every component, in priority order')
-    .action(async () => setExitCode(await (await import('./commands/start.js')).runStart(program.opts())));
+    .action(async () => setExitCode(await actions.start(program.opts())));
 
   program
     .command('stop')
     .description('stop every component, then the supervisor')
-    .action(async () => setExitCode(await (await import('./commands/stop.js')).runStop(program.opts())));
+    .action(async () => setExitCode(await actions.stop(program.opts())));
 
   program
     .command('restart')
     .description('restart everything, supervisor included; or only the named component, with its current settings')
     .addArgument(componentArgument())
-    .action(async (component: ComponentId | undefined) =>
-      setExitCode(await (await import('./commands/restart.js')).runRestart(program.opts(), component)),
-    );
+    .action(async (component: ComponentId | undefined) => setExitCode(await actions.restart(program.opts(), component)));
 
   program
     .command('status')
@@ -63,7 +78,7 @@ function buildProgram(setExitCode: (code: ExitCodeValue) => void): Command {
     .addArgument(componentArgument())
     .option('--json', 'print one JSON document with raw numbers (seconds, bytes)')
     .action(async (component: ComponentId | undefined, options: { json?: boolean }) =>
-      setExitCode(await (await import('./commands/status.js')).runStatus({ ...program.opts(), ...options }, component)),
+      setExitCode(await actions.status({ ...program.opts(), ...options }, component)),
     );
 
   for (const command of program.commands) {
@@ -73,7 +88,7 @@ function buildProgram(setExitCode: (code: ExitCodeValue) => void): Command {
   return program;
 }
 
-function exitCodeOf(error: unknown): ExitCodeValue {
+export function exitCodeOf(error: unknown): ExitCodeValue {
   if (error instanceof CliError) {
     return error.exitCode;
   }
@@ -105,7 +120,7 @@ function reportError(error: unknown): void {
 
 async function main(argv: string[]): Promise<void> {
   let exitCode: ExitCodeValue = ExitCode.ok;
-  const program = buildProgram((code) => {
+  const program = buildProgram(lazyActions, (code) => {
     exitCode = code;
   });
 
@@ -125,4 +140,6 @@ async function main(argv: string[]): Promise<void> {
   process.exit(exitCode);
 }
 
-void main(process.argv);
+if (require.main === module) {
+  void main(process.argv);
+}

@@ -1,0 +1,202 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const PACKAGE_ROOT = resolve(__dirname, '..', '..');
+export const CLI = join(PACKAGE_ROOT, 'dist', 'src', 'cli.js');
+export const PM2_BIN = join(PACKAGE_ROOT, 'node_modules', 'pm2', 'bin', 'pm2');
+const STANDINS = join(PACKAGE_ROOT, 'standins');
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Finds a TCP port on loopback that nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
+export interface SandboxPorts {
+  ps: number;
+  is: number;
+  svg: number;
+}
+
+/**
+ * A temporary installation: its own config folder, PM2_HOME and ports, and the
+ * stand-ins as components. Every daemon and child it started is killed by cleanup().
+ */
+export class Sandbox {
+  readonly root: string;
+  readonly configDir: string;
+  readonly home: string;
+
+  private constructor(readonly ports: SandboxPorts) {
+    // A short folder keeps PM2_HOME/rpc.sock well under the 107-byte socket path limit.
+    this.root = mkdtempSync(join(tmpdir(), 'ims-'));
+    this.configDir = join(this.root, 'config');
+    this.home = join(this.root, 'pm2');
+    mkdirSync(this.configDir);
+  }
+
+  static async create(): Promise<Sandbox> {
+    const sandbox = new Sandbox({ ps: await freePort(), is: await freePort(), svg: await freePort() });
+    sandbox.writeDefault();
+    sandbox.writeEnvironment('test');
+    return sandbox;
+  }
+
+  writeDefault(): void {
+    writeFileSync(join(this.configDir, 'default.yaml'), readFileSync(join(PACKAGE_ROOT, 'config', 'default.yaml')));
+  }
+
+  /**
+   * Writes config/NAME.yaml with the stand-ins on this sandbox's ports, a 1 s
+   * start window and a 5 s stop timeout. Overrides replace or add component
+   * keys, each given as its YAML value text.
+   */
+  writeEnvironment(name: string, overrides: Partial<Record<'ps' | 'is' | 'svg', Record<string, string>>> = {}): void {
+    const scripts = { ps: 'platform-server.js', is: 'image-server.js', svg: 'svg-server.js' };
+    const lines = ['supervisor:', `  home: ${this.home}`, '  callTimeout: 10', 'components:'];
+
+    for (const id of ['ps', 'is', 'svg'] as const) {
+      const settings: Record<string, string> = {
+        executable: join(STANDINS, scripts[id]),
+        args: `["--port", "${this.ports[id]}"]`,
+        port: String(this.ports[id]),
+        startDelay: '1',
+        stopTimeout: '5',
+        ...overrides[id],
+      };
+      lines.push(`  ${id}:`, ...Object.entries(settings).map(([key, value]) => `    ${key}: ${value}`));
+    }
+
+    writeFileSync(join(this.configDir, `${name}.yaml`), `${lines.join('\n')}\n`);
+  }
+
+  environment(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, IMAGESERVING_CONFIG_DIR: this.configDir, IMAGESERVING_ENV: 'test', ...extra };
+    delete env.NO_COLOR;
+    delete env.PM2_HOME;
+    return env;
+  }
+
+  /** Runs the built CLI against this sandbox. */
+  run(args: string[], extra: NodeJS.ProcessEnv = {}, timeoutMs = 90_000): Promise<RunResult> {
+    return runNode([CLI, ...args], this.environment(extra), timeoutMs);
+  }
+
+  /** Runs PM2's own command on this sandbox's PM2_HOME. */
+  runPm2(args: string[]): Promise<RunResult> {
+    return runNode([PM2_BIN, ...args], { ...this.environment(), PM2_HOME: this.home }, 60_000);
+  }
+
+  /** Pids of every live process whose environment names this sandbox's PM2_HOME: the daemon and the components. */
+  processes(): number[] {
+    return findProcesses((environ) => environ.includes(`PM2_HOME=${this.home}`));
+  }
+
+  supervisorFilesPresent(): string[] {
+    return ['rpc.sock', 'pub.sock', 'pm2.pid'].filter((name) => existsSync(join(this.home, name)));
+  }
+
+  /** Stops the stack through the CLI, then kills whatever survived, and removes the folder. */
+  async cleanup(): Promise<void> {
+    if (existsSync(join(this.home, 'rpc.sock'))) {
+      await this.run(['stop'], {}, 60_000).catch(() => undefined);
+    }
+
+    for (const pid of this.processes()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+export function runNode(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<RunResult> {
+  return new Promise((resolveRun) => {
+    execFile(process.execPath, args, { env, timeout: timeoutMs, cwd: PACKAGE_ROOT }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+      resolveRun({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Lists live, non-zombie processes whose environment entries (NAME=value) match a test. */
+export function findProcesses(matches: (environ: string[]) => boolean): number[] {
+  const pids: number[] = [];
+
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) {
+      continue;
+    }
+
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) {
+        continue;
+      }
+      if (matches(readFileSync(`/proc/${name}/environ`, 'utf8').split('\0'))) {
+        pids.push(Number(name));
+      }
+    } catch {
+      // The process ended while it was read, or belongs to another account.
+    }
+  }
+
+  return pids;
+}
+
+/** The command line of a live process, as its argument list. */
+export function commandLine(pid: number): string[] {
+  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((part) => part !== '');
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+}
+
+export interface JsonStatus {
+  environment: string;
+  supervisor: { running: boolean; pid: number | null; uptimeSeconds: number | null; pm2Version: string | null; home: string };
+  components: {
+    id: string;
+    name: string;
+    state: string;
+    pid: number | null;
+    uptimeSeconds: number | null;
+    memoryBytes: number | null;
+    restarts: number;
+  }[];
+}
+
+export async function jsonStatus(sandbox: Sandbox): Promise<JsonStatus> {
+  const result = await sandbox.run(['status', '--json']);
+  return JSON.parse(result.stdout) as JsonStatus;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+}

@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+
+import { findProcesses } from './harness';
+
+function describeProcess(pid: number): string {
+  try {
+    return `  ${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()}`;
+  } catch {
+    return `  ${pid}`;
+  }
+}
+
+/**
+ * Vitest setup file. After each test file, and after that file's own cleanup,
+ * it kills any process that still carries the PM2_HOME of a test sandbox (a
+ * PM2 daemon or a component) and fails the file, because a test that leaks
+ * processes is broken even when its assertions pass.
+ */
+afterAll(() => {
+  const prefix = `PM2_HOME=${join(tmpdir(), 'ims-')}`;
+  const leaked = findProcesses((environ) => environ.some((entry) => entry.startsWith(prefix)));
+  const descriptions = leaked.map(describeProcess);
+
+  for (const pid of leaked) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+
+  if (leaked.length > 0) {
+    throw new Error(`test sandboxes leaked ${leaked.length} process(es), now killed:\n${descriptions.join('\n')}`);
+  }
+});
