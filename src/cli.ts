@@ -2,7 +2,7 @@
 /**
  * ImageServing: start, stop, restart and report on the Image Serving
  * components (ps, is, svg) under a PM2 daemon of their own. This file only
- * declares the commands; each action lives in src/commands/ and is loaded
+ * declares the commands. Each action lives in src/commands/ and is loaded
  * when it runs, so a command pays only for the modules it uses.
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
@@ -31,7 +31,7 @@ function componentArgument(): Argument {
   );
 }
 
-/** What each command runs; the CLI loads the real ones lazily, tests pass recorders. */
+/** Actions behind the commands: the CLI loads the real ones lazily, and tests pass recorders. */
 export interface CommandActions {
   start(options: GlobalOptions): Promise<ExitCodeValue>;
   stop(options: GlobalOptions): Promise<ExitCodeValue>;
@@ -136,7 +136,7 @@ async function main(argv: string[]): Promise<void> {
     exitCode = exitCodeOf(error);
   }
 
-  // PM2's client keeps sockets and timers open; leave as soon as the answer is printed.
+  // PM2's client keeps sockets and timers open, so exit as soon as the result is printed.
   process.exit(exitCode);
 }
 

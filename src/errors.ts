@@ -38,12 +38,12 @@ export class ConfigError extends CliError {
   }
 }
 
-/** A call to the PM2 daemon that got no answer in time. */
+/** A call to the PM2 daemon that timed out. */
 export class SupervisorTimeoutError extends CliError {
   constructor(call: string, seconds: number, exitCode: ExitCodeValue = ExitCode.failed) {
     super(
-      `the supervisor did not answer "${call}" within ${seconds} s; ` +
-        'check its log (pm2.log in PM2_HOME) and, if it is hung, run "ImageServing stop"',
+      `the supervisor did not answer "${call}" within ${seconds} s; see pm2.log in its PM2_HOME, ` +
+        'and if it stays hung, kill the process whose pid is in pm2.pid there and run "ImageServing start"',
       exitCode,
     );
     this.name = 'SupervisorTimeoutError';

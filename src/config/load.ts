@@ -63,7 +63,8 @@ function locatedLine(sources: YamlSource[], problem: SettingProblem): LocatedPro
   // file comes before default.yaml because its values are the ones in force.
   for (let depth = problem.path.length; depth >= 0; depth--) {
     for (let index = sources.length - 1; index >= 0; index--) {
-      const offset = findKeyOffset(sources[index], problem.path.slice(0, depth));
+      const target = depth === problem.path.length ? problem.target : 'key';
+      const offset = findKeyOffset(sources[index], problem.path.slice(0, depth), target);
       if (offset !== undefined) {
         const { line, column } = positionAt(sources[index], offset);
         return { fileIndex: index, line, column, text: formatProblem(sources[index], line, column, problem) };

@@ -7,6 +7,8 @@ import type { KeyPath } from './yaml-source';
 export interface SettingProblem {
   path: KeyPath;
   message: string;
+  /** Part of the YAML the message points to: the key (for unknown or invalid names) or, by default, its value. */
+  target?: 'key' | 'value';
 }
 
 interface SchemaNode {
@@ -123,6 +125,7 @@ function describeError(error: ErrorObject): SettingProblem | undefined {
       const hint = suggestion === undefined ? '' : `; did you mean "${suggestion}"?`;
       return {
         path: [...path, key],
+        target: 'key',
         message: `unknown key (got "${key}", expected one of ${allowed.join(', ')}${hint})`,
       };
     }
@@ -137,6 +140,7 @@ function describeError(error: ErrorObject): SettingProblem | undefined {
       if (propertyName !== undefined) {
         return {
           path: [...path, propertyName],
+          target: 'key',
           message: `invalid name (got "${propertyName}", expected ${expectedText(parentSchema)})`,
         };
       }

@@ -68,10 +68,11 @@ export function positionAt(source: YamlSource, offset: number): Position {
 }
 
 /**
- * Finds where a key path is written: the value's node when it has a range,
- * else the key. Returns undefined when the file does not contain the path.
+ * Finds where a key path is written: the value's node when it is a non-empty
+ * scalar and the value is wanted, else the key. Returns undefined when the
+ * file does not contain the path.
  */
-export function findKeyOffset(source: YamlSource, path: KeyPath): number | undefined {
+export function findKeyOffset(source: YamlSource, path: KeyPath, target: 'key' | 'value' = 'value'): number | undefined {
   if (path.length === 0) {
     return source.document.contents?.range?.[0];
   }
@@ -86,7 +87,7 @@ export function findKeyOffset(source: YamlSource, path: KeyPath): number | undef
     }
 
     const value = pair.value as Node | null;
-    if (isScalar(value) && value.range && value.value !== null) {
+    if (target === 'value' && isScalar(value) && value.range && value.value !== null) {
       return value.range[0];
     }
 

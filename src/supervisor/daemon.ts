@@ -108,9 +108,9 @@ export function removeStaleFiles(home: string): void {
 export async function killDaemon(connection: SupervisorConnection, home: string, timeoutMs: number): Promise<number | undefined> {
   const pid = readDaemonPid(home);
 
-  // PM2 7.0.4 closes its sockets before it answers killMe, so the answer never
-  // comes; the daemon's exit is what counts. The call carries no pid, because
-  // PM2 would send SIGQUIT to that pid once it has closed.
+  // PM2 7.0.4 closes its sockets before it replies to killMe, so no reply
+  // comes and the daemon's exit is what counts. The call carries no pid,
+  // because PM2 would send SIGQUIT to that pid once it has closed.
   connection.call('killMe', {}, timeoutMs / 1000).catch(() => undefined);
 
   const [survivor] = pid === undefined ? [] : await waitForExit([pid], timeoutMs);

@@ -22,9 +22,9 @@ function labelOf(process: Pm2Process, components: ComponentConfig[]): { id: stri
 }
 
 /**
- * Stops one app and removes it from PM2. PM2 sends the stop signal and sends
- * SIGKILL once the app's kill_timeout has passed; this waits for that, then
- * checks that the process is really gone.
+ * Stops one app and removes it from PM2. PM2 sends the stop signal, then
+ * SIGKILL once the app's kill_timeout has passed. This function waits for
+ * both and then checks that the process is really gone.
  */
 export async function stopProcess(session: Session, process: Pm2Process): Promise<Survivor | undefined> {
   const { connection, config } = session;

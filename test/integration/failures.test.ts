@@ -106,6 +106,27 @@ describe('failures and guards', () => {
     expect(after.supervisor.pid).not.toBe(before.supervisor.pid);
   });
 
+  it('hung supervisor gives exit 4', async () => {
+    sandbox = await Sandbox.create();
+    sandbox.writeEnvironment('test', { supervisor: { callTimeout: '2' } });
+    expect((await sandbox.run(['start'])).code).toBe(0);
+    const daemon = (await jsonStatus(sandbox)).supervisor.pid ?? 0;
+
+    process.kill(daemon, 'SIGSTOP');
+    try {
+      const status = await sandbox.run(['status'], {}, 20_000);
+      const restart = await sandbox.run(['restart', 'is'], {}, 20_000);
+
+      expect(status.code).toBe(4);
+      expect(status.stderr).toContain('the supervisor did not answer');
+      expect(restart.code).toBe(1);
+      expect(restart.stderr).toContain('the supervisor did not answer');
+    } finally {
+      process.kill(daemon, 'SIGCONT');
+    }
+    expect((await sandbox.run(['status'])).code).toBe(0);
+  });
+
   it('usage errors exit 2', async () => {
     sandbox = await Sandbox.create();
 

@@ -63,12 +63,13 @@ export class Sandbox {
 
   /**
    * Writes config/NAME.yaml with the stand-ins on this sandbox's ports, a 1 s
-   * start window and a 5 s stop timeout. Overrides replace or add component
-   * keys, each given as its YAML value text.
+   * start window and a 5 s stop timeout. Overrides replace or add supervisor
+   * and component keys, each given as its YAML value text.
    */
-  writeEnvironment(name: string, overrides: Partial<Record<'ps' | 'is' | 'svg', Record<string, string>>> = {}): void {
+  writeEnvironment(name: string, overrides: Partial<Record<'ps' | 'is' | 'svg' | 'supervisor', Record<string, string>>> = {}): void {
     const scripts = { ps: 'platform-server.js', is: 'image-server.js', svg: 'svg-server.js' };
-    const lines = ['supervisor:', `  home: ${this.home}`, '  callTimeout: 10', 'components:'];
+    const supervisor = { home: this.home, callTimeout: '10', ...overrides.supervisor };
+    const lines = ['supervisor:', ...Object.entries(supervisor).map(([key, value]) => `  ${key}: ${value}`), 'components:'];
 
     for (const id of ['ps', 'is', 'svg'] as const) {
       const settings: Record<string, string> = {
@@ -132,7 +133,11 @@ export class Sandbox {
 export function runNode(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<RunResult> {
   return new Promise((resolveRun) => {
     execFile(process.execPath, args, { env, timeout: timeoutMs, cwd: PACKAGE_ROOT }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+      let code: number | null = 0;
+      if (error !== null) {
+        // A process killed by the timeout has no exit code.
+        code = typeof error.code === 'number' ? error.code : null;
+      }
       resolveRun({ code, stdout, stderr });
     });
   });
@@ -163,7 +168,7 @@ export function findProcesses(matches: (environ: string[]) => boolean): number[]
   return pids;
 }
 
-/** The command line of a live process, as its argument list. */
+/** Reads the argument list of a live process from /proc. */
 export function commandLine(pid: number): string[] {
   return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((part) => part !== '');
 }

@@ -14,9 +14,9 @@ function describeProcess(pid: number): string {
 }
 
 /**
- * Vitest setup file. After each test file, and after that file's own cleanup,
- * it kills any process that still carries the PM2_HOME of a test sandbox (a
- * PM2 daemon or a component) and fails the file, because a test that leaks
+ * Vitest setup file. After each test file and its own cleanup, it kills any
+ * process that still carries the PM2_HOME of a test sandbox, such as a PM2
+ * daemon or a component. Then it fails the file, because a test that leaks
  * processes is broken even when its assertions pass.
  */
 afterAll(() => {
