@@ -14,7 +14,7 @@ export interface Pm2Process {
     pm_uptime?: number;
     restart_time?: number;
     unstable_restarts?: number;
-    exit_code?: number;
+    exit_code?: number | null;
     kill_timeout?: number;
     pm_err_log_path?: string;
     pm_out_log_path?: string;

@@ -42,7 +42,8 @@ function tailOfLog(file: string | undefined): string {
 function describeExit(process: Pm2Process | undefined): string {
   const code = process?.pm2_env.exit_code;
 
-  return typeof code === 'number' ? `exited with code ${code}` : 'exited';
+  // PM2 7.0.4 records the exit code only; a process ended by a signal has none.
+  return typeof code === 'number' ? `exited with code ${code}` : 'was ended by a signal';
 }
 
 interface Failure {

@@ -43,7 +43,7 @@ describe('failures and guards', () => {
   it('production start without an install exits 5', async () => {
     const varLib = '/var/lib/imageserving';
     const existedBefore = existsSync(varLib);
-    const env = { ...process.env, IMAGESERVING_ENV: 'production' };
+    const env: NodeJS.ProcessEnv = { ...process.env, IMAGESERVING_ENV: 'production' };
     delete env.IMAGESERVING_CONFIG_DIR;
 
     const result = await runNode([CLI, 'start'], env, 30_000);

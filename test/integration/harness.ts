@@ -4,6 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+import type { StatusReport } from '../../src/status/report';
+
 export const PACKAGE_ROOT = resolve(__dirname, '..', '..');
 export const CLI = join(PACKAGE_ROOT, 'dist', 'src', 'cli.js');
 export const PM2_BIN = join(PACKAGE_ROOT, 'node_modules', 'pm2', 'bin', 'pm2');
@@ -183,19 +185,8 @@ export function isAlive(pid: number): boolean {
   return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
 }
 
-export interface JsonStatus {
-  environment: string;
-  supervisor: { running: boolean; pid: number | null; uptimeSeconds: number | null; pm2Version: string | null; home: string };
-  components: {
-    id: string;
-    name: string;
-    state: string;
-    pid: number | null;
-    uptimeSeconds: number | null;
-    memoryBytes: number | null;
-    restarts: number;
-  }[];
-}
+/** The document `status --json` prints. */
+export type JsonStatus = StatusReport;
 
 export async function jsonStatus(sandbox: Sandbox): Promise<JsonStatus> {
   const result = await sandbox.run(['status', '--json']);
