@@ -94,8 +94,8 @@ export function exitCodeOf(error: unknown): ExitCodeValue {
   }
 
   if (error instanceof CommanderError) {
-    const success = ['commander.helpDisplayed', 'commander.version', 'commander.help'];
-    return success.includes(error.code) ? ExitCode.ok : ExitCode.usage;
+    // --help and --version end with exit code 0; help shown for a missing command does not.
+    return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
 
   return ExitCode.failed;

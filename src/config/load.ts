@@ -45,8 +45,9 @@ function nonEmpty(value: string | undefined): string | undefined {
 
 /** Lists the environments a config folder defines: every NAME.yaml except default.yaml. */
 export function listEnvironments(configDir: string): string[] {
-  return readdirSync(configDir)
-    .filter((name) => name.endsWith('.yaml') && name !== 'default.yaml')
+  return readdirSync(configDir, { withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.yaml') && entry.name !== 'default.yaml')
+    .map((entry) => entry.name)
     .map((name) => name.slice(0, -'.yaml'.length))
     .sort();
 }
@@ -95,9 +96,10 @@ function readSources(files: string[]): YamlSource[] {
       sources.push(readYamlSource(file));
     } catch (error) {
       const { code, message } = error as NodeJS.ErrnoException;
+      const advice = code === 'EISDIR' ? 'replace the folder with a YAML file' : 'check its owner and mode';
       problems.push(
         `${displayPath(file)}:1:1 (top level): cannot read the file ` +
-          `(got ${code ?? message}, expected a file this account can read); check its owner and mode`,
+          `(got ${code ?? message}, expected a YAML file this account can read); ${advice}`,
       );
     }
   }
@@ -109,26 +111,35 @@ function readSources(files: string[]): YamlSource[] {
   return sources;
 }
 
+/**
+ * Reports the first YAML syntax error of each file. Later errors in the same
+ * file are mostly consequences of the first, and their key paths are guesses.
+ */
 function syntaxProblems(sources: YamlSource[]): string[] {
   const problems: LocatedProblem[] = [];
 
   sources.forEach((source, fileIndex) => {
-    for (const error of source.document.errors) {
-      const offset = error.pos[0];
+    const [error] = source.document.errors;
+    if (error !== undefined) {
+      const path = keyPathAtOffset(source, error.pos[0]);
+      // An unclosed quote is detected at the end of the file; point at the value that opens it.
+      const offset = (error.code === 'MISSING_CHAR' ? findKeyOffset(source, path) : undefined) ?? error.pos[0];
       const { line, column } = positionAt(source, offset);
-      const problem = { path: keyPathAtOffset(source, offset), message: describeSyntaxError(error) };
+      const more = source.document.errors.length > 1 ? '; fix it first, as later YAML errors in this file may follow from it' : '';
+      const problem = { path, message: `${describeSyntaxError(error)}${more}` };
       problems.push({ fileIndex, line, column, text: formatProblem(source, line, column, problem) });
+      return;
     }
 
     const contents = source.document.contents;
-    if (contents !== null && source.document.errors.length === 0 && !(typeof source.document.toJS() === 'object')) {
+    if (contents !== null && typeof source.document.toJS() !== 'object') {
       problems.push({
         fileIndex,
         line: 1,
         column: 1,
         text: formatProblem(source, 1, 1, {
           path: [],
-          message: `wrong type (got a single value, expected a map with supervisor and components)`,
+          message: 'wrong type (got a single value, expected a map with supervisor and components)',
         }),
       });
     }

@@ -30,6 +30,9 @@ export interface Position {
 
 export function displayPath(file: string): string {
   const fromCwd = relative(process.cwd(), file);
+  if (fromCwd === '') {
+    return '.';
+  }
 
   return fromCwd.length < file.length && !fromCwd.startsWith('../..') ? fromCwd : file;
 }
@@ -111,7 +114,7 @@ export function keyPathAtOffset(source: YamlSource, offset: number): KeyPath {
     if (isMap(node)) {
       const pair = node.items.find((item) => {
         const start = (item.key as Node | null)?.range?.[0];
-        const end = (item.value as Node | null)?.range?.[2] ?? (item.key as Node | null)?.range?.[2];
+        const end = (item.value as Node | null)?.range?.[1] ?? (item.key as Node | null)?.range?.[1];
         return start !== undefined && end !== undefined && start <= offset && offset <= end;
       });
       if (pair === undefined || !isScalar(pair.key)) {
@@ -122,7 +125,7 @@ export function keyPathAtOffset(source: YamlSource, offset: number): KeyPath {
     } else if (isSeq(node)) {
       const index = node.items.findIndex((item) => {
         const range = (item as Node | null)?.range;
-        return range !== undefined && range !== null && range[0] <= offset && offset <= range[2];
+        return range !== undefined && range !== null && range[0] <= offset && offset <= range[1];
       });
       if (index < 0) {
         return path;

@@ -20,20 +20,24 @@ export function formatUptime(totalSeconds: number): string {
 
 /** Formats a short duration for progress lines: 0.4 s, 12.0 s, 95 s. */
 export function formatSeconds(seconds: number): string {
-  return seconds < 60 ? `${seconds.toFixed(1)} s` : `${Math.round(seconds)} s`;
+  const tenths = Number(seconds.toFixed(1));
+
+  return tenths < 60 ? `${tenths.toFixed(1)} s` : `${Math.round(seconds)} s`;
 }
 
 const BINARY_UNITS = ['KiB', 'MiB', 'GiB', 'TiB'];
 
 /** Formats a byte count in binary units: 812 B, 34.0 KiB, 512.3 MiB, 1.2 GiB. */
 export function formatBytes(bytes: number): string {
-  if (bytes < 1024) {
-    return `${Math.max(0, Math.round(bytes))} B`;
+  const whole = Math.max(0, Math.round(bytes));
+  if (whole < 1024) {
+    return `${whole} B`;
   }
 
-  let value = bytes / 1024;
+  // Move up a unit while the value would print as 1024.0 or more, so 1048575 B reads 1.0 MiB.
+  let value = whole / 1024;
   let unit = 0;
-  while (value >= 1024 && unit < BINARY_UNITS.length - 1) {
+  while (Number(value.toFixed(1)) >= 1024 && unit < BINARY_UNITS.length - 1) {
     value /= 1024;
     unit++;
   }

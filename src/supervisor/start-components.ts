@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-import ecosystem = require('../../ecosystem.config');
+import ecosystem from '../../ecosystem.config';
 import type { ComponentConfig } from '../config/types';
 import { CliError, ExitCode } from '../errors';
 import { paint, progress } from '../output';

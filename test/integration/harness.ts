@@ -29,6 +29,9 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** PM2_HOME folders of the sandboxes this test file created, for the leak check. */
+export const createdHomes = new Set<string>();
+
 export interface SandboxPorts {
   ps: number;
   is: number;
@@ -49,6 +52,7 @@ export class Sandbox {
     this.root = mkdtempSync(join(tmpdir(), 'ims-'));
     this.configDir = join(this.root, 'config');
     this.home = join(this.root, 'pm2');
+    createdHomes.add(this.home);
     mkdirSync(this.configDir);
   }
 

@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll } from 'vitest';
 
-import { findProcesses } from './harness';
+import { createdHomes, findProcesses } from './harness';
 
 function describeProcess(pid: number): string {
   try {
@@ -15,13 +13,14 @@ function describeProcess(pid: number): string {
 
 /**
  * Vitest setup file. After each test file and its own cleanup, it kills any
- * process that still carries the PM2_HOME of a test sandbox, such as a PM2
- * daemon or a component. Then it fails the file, because a test that leaks
- * processes is broken even when its assertions pass.
+ * process that still carries the PM2_HOME of a sandbox that file created,
+ * such as a PM2 daemon or a component. Then it fails the file, because a test
+ * that leaks processes is broken even when its assertions pass. Processes of
+ * other test runs on the machine are left alone.
  */
 afterAll(() => {
-  const prefix = `PM2_HOME=${join(tmpdir(), 'ims-')}`;
-  const leaked = findProcesses((environ) => environ.some((entry) => entry.startsWith(prefix)));
+  const entries = new Set([...createdHomes].map((home) => `PM2_HOME=${home}`));
+  const leaked = entries.size === 0 ? [] : findProcesses((environ) => environ.some((entry) => entries.has(entry)));
   const descriptions = leaked.map(describeProcess);
 
   for (const pid of leaked) {

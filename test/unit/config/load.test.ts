@@ -38,7 +38,7 @@ let root: string;
 let configDir: string;
 let previousCwd: string;
 
-// Each test runs in a fresh folder that holds config/, so messages name files
+// Each test runs in a fresh folder that contains config/, so messages name files
 // as config/NAME.yaml (relative to the working folder, because that is shorter).
 beforeEach(() => {
   root = realpathSync(mkdtempSync(join(tmpdir(), 'imageserving-load-')));
@@ -53,7 +53,7 @@ afterEach(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-/** Writes files into the config folder; null makes a folder of that name. */
+/** Writes files into the config folder. A null text makes a folder of that name. */
 function writeConfig(files: Record<string, string | null>): void {
   for (const [name, text] of Object.entries(files)) {
     if (text === null) {
@@ -327,13 +327,13 @@ function restoreVariable(name: string, value: string | undefined): void {
 
 interface BrokenCase {
   name: string;
-  /** Files of the config folder; null makes a folder of that name. */
+  /** Files of the config folder, where a null text makes a folder of that name. */
   files: Record<string, string | null>;
-  /** Defaults to staging. */
+  /** Environment name, staging when unset. */
   environment?: string;
-  /** Relative to the test folder; defaults to config. */
+  /** Config folder relative to the test folder, config when unset. */
   configDir?: string;
-  /** Every message, in order; <root> stands for the test folder. */
+  /** Expected messages in order, where <root> is the test folder. */
   problems: string[];
 }
 
@@ -343,13 +343,10 @@ const BROKEN_CASES: BrokenCase[] = [
   {
     name: 'tab indentation',
     files: { 'staging.yaml': VALID.replace('    port: 8080', '\tport: 8080') },
-    // NOTE: after the tab the parser reads a broken document, so the key paths
-    // of the first message and of the follow-up messages do not match line 6.
+    // Only the first syntax error of a file is reported; the parser's follow-up errors are left out.
     problems: [
-      'config/staging.yaml:6:1 components.ps.executable: tab used for indentation (got a tab character, expected spaces)',
-      'config/staging.yaml:6:8 port.8080 is: invalid YAML (Nested mappings are not allowed in compact mappings)',
-      'config/staging.yaml:6:8 port.8080 is: invalid YAML (Implicit keys need to be on a single line)',
-      'config/staging.yaml:10:1 port.8080 is.port: bad indentation (All mapping items must start at the same column)',
+      'config/staging.yaml:6:1 components.ps: tab used for indentation (got a tab character, expected spaces); ' +
+        'fix it first, as later YAML errors in this file may follow from it',
     ],
   },
   {
@@ -360,8 +357,8 @@ const BROKEN_CASES: BrokenCase[] = [
   {
     name: 'unclosed quote',
     files: { 'staging.yaml': VALID.replace('executable: java', 'executable: "java') },
-    // The parser reports a missing closing quote where the file ends.
-    problems: ['config/staging.yaml:13:1 components.svg.executable: missing character (Missing closing "quote)'],
+    // The parser detects the missing closing quote where the file ends; the message points at the opening one.
+    problems: ['config/staging.yaml:11:17 components.svg.executable: missing character (Missing closing "quote)'],
   },
   {
     name: 'stopTimeout as string',
@@ -424,7 +421,7 @@ const BROKEN_CASES: BrokenCase[] = [
     name: 'unknown key',
     files: { 'staging.yaml': withPsLines('    stopTimout: 5') },
     problems: [
-      'config/staging.yaml:7:17 components.ps.stopTimout: unknown key (got "stopTimout", expected one of name, executable, args, ' +
+      'config/staging.yaml:7:5 components.ps.stopTimout: unknown key (got "stopTimout", expected one of name, executable, args, ' +
         'cwd, env, port, startPriority, startDelay, stopTimeout, restart, memoryLimit, logs; did you mean "stopTimeout"?)',
     ],
   },
@@ -454,7 +451,7 @@ const BROKEN_CASES: BrokenCase[] = [
     name: 'env variable name',
     files: { 'staging.yaml': withPsLines('    env:', '      1BAD-NAME: x') },
     problems: [
-      'config/staging.yaml:8:18 components.ps.env.1BAD-NAME: invalid name (got "1BAD-NAME", ' +
+      'config/staging.yaml:8:7 components.ps.env.1BAD-NAME: invalid name (got "1BAD-NAME", ' +
         "expected an environment variable name of letters, digits and '_')",
     ],
   },
@@ -493,8 +490,8 @@ const BROKEN_CASES: BrokenCase[] = [
     name: 'empty file alone',
     files: { 'staging.yaml': '' },
     problems: [
-      'config/staging.yaml:1:1 supervisor: missing required key (expected object)',
-      'config/staging.yaml:1:1 components: missing required key (expected object)',
+      'config/staging.yaml:1:1 supervisor: missing required key (expected a map with home, namespace, stopSignal and callTimeout)',
+      'config/staging.yaml:1:1 components: missing required key (expected a map with the ps, is and svg components)',
     ],
   },
   {
@@ -519,7 +516,7 @@ const BROKEN_CASES: BrokenCase[] = [
     },
     problems: [
       'config/default.yaml:7:5 components.ps.port: duplicate key (got the same key twice in one map, expected each key once)',
-      'config/staging.yaml:13:1 components.svg.executable: missing character (Missing closing "quote)',
+      'config/staging.yaml:11:17 components.svg.executable: missing character (Missing closing "quote)',
     ],
   },
   {
@@ -571,16 +568,16 @@ const BROKEN_CASES: BrokenCase[] = [
     name: 'environment file is a folder',
     files: { 'staging.yaml': null },
     problems: [
-      'config/staging.yaml:1:1 (top level): cannot read the file (got EISDIR, expected a file this account can read); ' +
-        'check its owner and mode',
+      'config/staging.yaml:1:1 (top level): cannot read the file (got EISDIR, expected a YAML file this account can read); ' +
+        'replace the folder with a YAML file',
     ],
   },
   {
     name: 'default.yaml is a folder',
     files: { 'default.yaml': null, 'staging.yaml': VALID },
     problems: [
-      'config/default.yaml:1:1 (top level): cannot read the file (got EISDIR, expected a file this account can read); ' +
-        'check its owner and mode',
+      'config/default.yaml:1:1 (top level): cannot read the file (got EISDIR, expected a YAML file this account can read); ' +
+        'replace the folder with a YAML file',
     ],
   },
 ];
@@ -603,7 +600,7 @@ describe('loadConfig with a broken config', () => {
     const error = loadError({ configDir, environment: 'staging' });
 
     expect(error.problems).toEqual([
-      'config/staging.yaml:1:1 (top level): cannot read the file (got EACCES, expected a file this account can read); ' +
+      'config/staging.yaml:1:1 (top level): cannot read the file (got EACCES, expected a YAML file this account can read); ' +
         'check its owner and mode',
     ]);
     expect(error.exitCode).toBe(6);

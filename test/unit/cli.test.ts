@@ -1,0 +1,252 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { buildProgram, exitCodeOf, type CommandActions } from '../../src/cli';
+import type { ComponentId } from '../../src/config/types';
+import { CliError, ConfigError, type ExitCodeValue } from '../../src/errors';
+
+const PACKAGE_ROOT = resolve(__dirname, '..', '..');
+const VARIABLES = ['IMAGESERVING_ENV', 'IMAGESERVING_CONFIG_DIR'] as const;
+
+interface ActionCall {
+  action: keyof CommandActions;
+  options: object;
+  component?: ComponentId;
+}
+
+/** Builds a program whose actions only record their calls and whose commander output is captured. */
+function recordingProgram(actionExitCode: ExitCodeValue = 0) {
+  const calls: ActionCall[] = [];
+  const exitCodes: ExitCodeValue[] = [];
+  const output = { out: '', err: '' };
+
+  const actions: CommandActions = {
+    start: async (options) => {
+      calls.push({ action: 'start', options });
+      return actionExitCode;
+    },
+    stop: async (options) => {
+      calls.push({ action: 'stop', options });
+      return actionExitCode;
+    },
+    restart: async (options, component) => {
+      calls.push({ action: 'restart', options, component });
+      return actionExitCode;
+    },
+    status: async (options, component) => {
+      calls.push({ action: 'status', options, component });
+      return actionExitCode;
+    },
+  };
+
+  const program = buildProgram(actions, (code) => exitCodes.push(code));
+  const capture = {
+    writeOut: (text: string) => {
+      output.out += text;
+    },
+    writeErr: (text: string) => {
+      output.err += text;
+    },
+  };
+  for (const command of [program, ...program.commands]) {
+    command.configureOutput(capture);
+  }
+
+  return { program, calls, exitCodes, output };
+}
+
+function parse(program: Command, argv: string[]): Promise<Command> {
+  return program.parseAsync(['node', 'ImageServing', ...argv]);
+}
+
+/** Parses argv and returns the CommanderError it throws. */
+async function parseError(program: Command, argv: string[]): Promise<CommanderError> {
+  try {
+    await parse(program, argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error;
+    }
+    throw error;
+  }
+
+  throw new Error(`parsing ${argv.join(' ')} succeeded, expected a CommanderError`);
+}
+
+// commander reads IMAGESERVING_ENV and IMAGESERVING_CONFIG_DIR when it parses,
+// so each test starts without them and gets the caller's values back after.
+const savedVariables = new Map<string, string | undefined>();
+
+beforeEach(() => {
+  for (const name of VARIABLES) {
+    savedVariables.set(name, process.env[name]);
+    delete process.env[name];
+  }
+});
+
+afterEach(() => {
+  for (const name of VARIABLES) {
+    const value = savedVariables.get(name);
+    if (value === undefined) {
+      delete process.env[name];
+    } else {
+      process.env[name] = value;
+    }
+  }
+});
+
+/**
+ * Splits a command line as a shell would for these simple cases. Leading
+ * NAME=value words set environment variables, and the rest are arguments.
+ */
+function splitLine(line: string): { argv: string[]; variables: Record<string, string> } {
+  const words = line.split(' ');
+  const variables: Record<string, string> = {};
+
+  while (words.length > 0 && /^[A-Z_]+=/.test(words[0])) {
+    const [name, value] = words[0].split('=');
+    variables[name] = value;
+    words.shift();
+  }
+
+  return { argv: words, variables };
+}
+
+const COMMAND_CASES: { line: string; call: ActionCall }[] = [
+  { line: 'start', call: { action: 'start', options: {} } },
+  { line: 'stop', call: { action: 'stop', options: {} } },
+  { line: 'restart', call: { action: 'restart', options: {}, component: undefined } },
+  { line: 'restart svg', call: { action: 'restart', options: {}, component: 'svg' } },
+  { line: 'status', call: { action: 'status', options: {}, component: undefined } },
+  { line: 'status is --json', call: { action: 'status', options: { json: true }, component: 'is' } },
+  { line: 'status --json ps', call: { action: 'status', options: { json: true }, component: 'ps' } },
+  { line: '--env production start', call: { action: 'start', options: { env: 'production' } } },
+  { line: 'stop --env=production', call: { action: 'stop', options: { env: 'production' } } },
+  {
+    line: '--config-dir /etc/imageserving restart ps',
+    call: { action: 'restart', options: { configDir: '/etc/imageserving' }, component: 'ps' },
+  },
+  {
+    line: 'status svg --env staging --config-dir conf --json',
+    call: { action: 'status', options: { env: 'staging', configDir: 'conf', json: true }, component: 'svg' },
+  },
+  { line: 'IMAGESERVING_ENV=staging status', call: { action: 'status', options: { env: 'staging' }, component: undefined } },
+  { line: 'IMAGESERVING_ENV=staging --env production start', call: { action: 'start', options: { env: 'production' } } },
+  { line: 'IMAGESERVING_CONFIG_DIR=/srv/imageserving stop', call: { action: 'stop', options: { configDir: '/srv/imageserving' } } },
+  {
+    line: 'IMAGESERVING_CONFIG_DIR=/srv/imageserving --config-dir /etc/imageserving stop',
+    call: { action: 'stop', options: { configDir: '/etc/imageserving' } },
+  },
+];
+
+describe('buildProgram commands', () => {
+  it.each(COMMAND_CASES)('$line', async ({ line, call }) => {
+    const { argv, variables } = splitLine(line);
+    Object.assign(process.env, variables);
+    const { program, calls, exitCodes } = recordingProgram();
+
+    await parse(program, argv);
+
+    expect(calls).toEqual([call]);
+    expect(exitCodes).toEqual([0]);
+  });
+
+  it('passes action exit code on', async () => {
+    const { program, exitCodes } = recordingProgram(3);
+
+    await parse(program, ['status', 'is']);
+
+    expect(exitCodes).toEqual([3]);
+  });
+});
+
+const USAGE_ERRORS: { line: string; code: string }[] = [
+  { line: 'launch', code: 'commander.unknownCommand' },
+  { line: 'restart xs', code: 'commander.invalidArgument' },
+  { line: 'status web', code: 'commander.invalidArgument' },
+  { line: 'start now', code: 'commander.excessArguments' },
+  { line: 'status is svg', code: 'commander.excessArguments' },
+  { line: 'status --jsn', code: 'commander.unknownOption' },
+  { line: '--env', code: 'commander.optionMissingArgument' },
+];
+
+describe('buildProgram usage errors', () => {
+  it.each(USAGE_ERRORS)('$line exits 2', async ({ line, code }) => {
+    const { program, calls, exitCodes } = recordingProgram();
+
+    const error = await parseError(program, line.split(' '));
+
+    expect(error.code).toBe(code);
+    expect(exitCodeOf(error)).toBe(2);
+    expect(calls).toEqual([]);
+    expect(exitCodes).toEqual([]);
+  });
+
+  it('unknown component names choices', async () => {
+    const { program, output } = recordingProgram();
+
+    await parseError(program, ['restart', 'xs']);
+
+    expect(output.err).toBe(
+      "error: command-argument value 'xs' is invalid for argument 'component'. Allowed choices are ps, is, svg.\n" +
+        '(run "ImageServing restart --help" for usage)\n',
+    );
+  });
+
+  it('unknown command lists commands', async () => {
+    const { program, output } = recordingProgram();
+
+    await parseError(program, ['launch']);
+
+    expect(output.err).toBe(
+      "error: unknown command 'launch'\n" +
+        'valid commands: start, stop, restart [ps|is|svg], status [ps|is|svg] [--json]; run "ImageServing --help" for details\n',
+    );
+  });
+});
+
+describe('buildProgram help and version', () => {
+  it.each(['--help', '-h', 'help', 'status --help', '--version', '-V'])('%s exits 0', async (line) => {
+    const { program, calls } = recordingProgram();
+
+    const error = await parseError(program, line.split(' '));
+
+    expect(exitCodeOf(error)).toBe(0);
+    expect(calls).toEqual([]);
+  });
+
+  it('--version prints package version', async () => {
+    const { version } = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
+    const { program, output } = recordingProgram();
+
+    await parseError(program, ['--version']);
+
+    expect(output.out).toBe(`${version}\n`);
+  });
+
+  it('--help lists exit codes', async () => {
+    const { program, output } = recordingProgram();
+
+    await parseError(program, ['--help']);
+
+    expect(output.out).toContain('\nExit codes:\n  0  success (status: all requested components online)\n');
+    expect(output.out).toContain('\n  7  restart COMPONENT: supervisor not running');
+  });
+});
+
+describe('exitCodeOf', () => {
+  it('CliError gives its code', () => {
+    expect(exitCodeOf(new CliError('executable missing', 5))).toBe(5);
+  });
+
+  it('ConfigError gives 6', () => {
+    expect(exitCodeOf(new ConfigError(['config/staging.yaml:1:1 (top level): problem']))).toBe(6);
+  });
+
+  it('other errors give 1', () => {
+    expect(exitCodeOf(new Error('boom'))).toBe(1);
+    expect(exitCodeOf('boom')).toBe(1);
+  });
+});
