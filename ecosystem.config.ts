@@ -38,8 +38,15 @@ function toPm2App(component: ComponentConfig, config: Config, source: NodeJS.Pro
     cwd: component.cwd,
     interpreter: 'none',
     exec_mode: 'fork',
-    env: { ...inheritedEnvironment(source), PM2_HOME: config.supervisor.home, ...component.env },
-    filter_env: true,
+    env: {
+      ...inheritedEnvironment(source),
+      PM2_HOME: config.supervisor.home,
+      ...component.env,
+      // Marks the component's processes, so they can be found if the daemon dies.
+      IMAGESERVING_HOME: config.supervisor.home,
+      IMAGESERVING_COMPONENT: component.id,
+    },
+    filter_env: [''],
     kill_timeout: Math.round(component.stopTimeout * 1000),
     treekill: true,
     autorestart: restart.autorestart,
@@ -99,7 +106,7 @@ function loadForPm2(): EcosystemDefinition {
 }
 
 const ecosystem = {
-  /** What `pm2 start dist/ecosystem.config.js` reads; loaded on first access, not when the CLI imports this module. */
+  /** Apps that `pm2 start dist/ecosystem.config.js` reads, loaded on first access rather than when the CLI imports this module. */
   get apps(): Pm2AppDefinition[] {
     return loadForPm2().apps;
   },

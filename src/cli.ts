@@ -52,6 +52,7 @@ export function buildProgram(actions: CommandActions, setExitCode: (code: ExitCo
     .version(packageVersion(), '-V, --version', 'print the version')
     .addOption(new Option('--env <name>', 'environment: config/NAME.yaml over config/default.yaml').env('IMAGESERVING_ENV'))
     .addOption(new Option('--config-dir <dir>', 'folder with default.yaml and the environment files').env('IMAGESERVING_CONFIG_DIR'))
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('valid commands: start, stop, restart [ps|is|svg], status [ps|is|svg] [--json]; run "ImageServing --help" for details')
     .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride();

@@ -40,10 +40,10 @@ export class ConfigError extends CliError {
 
 /** A call to the PM2 daemon that timed out. */
 export class SupervisorTimeoutError extends CliError {
-  constructor(call: string, seconds: number, exitCode: ExitCodeValue = ExitCode.failed) {
+  constructor(call: string, seconds: number, home: string, exitCode: ExitCodeValue = ExitCode.failed) {
     super(
-      `the supervisor did not answer "${call}" within ${seconds} s; see pm2.log in its PM2_HOME, ` +
-        'and if it stays hung, kill the process whose pid is in pm2.pid there and run "ImageServing start"',
+      `the supervisor did not answer "${call}" within ${seconds} s; see ${home}/pm2.log, ` +
+        `and if it stays hung, kill the PM2 daemon whose pid is in ${home}/pm2.pid and start the stack again`,
       exitCode,
     );
     this.name = 'SupervisorTimeoutError';

@@ -48,7 +48,7 @@ async function restartComponent(options: GlobalOptions, id: ComponentId): Promis
   const session = await openRunningSupervisor(config);
   if (session === undefined) {
     throw new CliError(
-      `the supervisor is not running (home ${config.supervisor.home}); start the whole stack with "ImageServing start"`,
+      `the supervisor is not running (home ${config.supervisor.home}); start the whole stack with "${config.invocation} start"`,
       ExitCode.supervisorNotRunning,
     );
   }

@@ -3,6 +3,7 @@ import type { ComponentId, Config } from '../config/types';
 import { CliError, ExitCode, type ExitCodeValue } from '../errors';
 import { result } from '../output';
 import { buildReport, notRunningMessage, renderReport, type StatusReport } from '../status/report';
+import { findComponentProcesses, type OrphanProcess } from '../supervisor/orphans';
 import { componentProcesses, daemonPid, openRunningSupervisor, type Session } from '../supervisor/session';
 import { configOptions, type GlobalOptions } from './options';
 
@@ -10,11 +11,12 @@ export interface StatusOptions extends GlobalOptions {
   json?: boolean;
 }
 
-function notRunningReport(config: Config): StatusReport {
+function notRunningReport(config: Config, orphans: OrphanProcess[]): StatusReport {
   return {
     environment: config.environment,
     supervisor: { running: false, pid: null, uptimeSeconds: null, pm2Version: null, home: config.supervisor.home },
     components: [],
+    orphans,
   };
 }
 
@@ -42,7 +44,8 @@ export async function runStatus(options: StatusOptions, component: ComponentId |
 
   const session = await openRunningSupervisor(config, ExitCode.unknown);
   if (session === undefined) {
-    result(options.json === true ? JSON.stringify(notRunningReport(config), null, 2) : notRunningMessage(config));
+    const orphans = findComponentProcesses(config.supervisor.home);
+    result(options.json === true ? JSON.stringify(notRunningReport(config, orphans), null, 2) : notRunningMessage(config, orphans));
     return ExitCode.notRunning;
   }
 

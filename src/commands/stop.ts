@@ -4,6 +4,7 @@ import { CliError, ExitCode, type ExitCodeValue } from '../errors';
 import { progress, warn } from '../output';
 import { killDaemon, removeStaleFiles } from '../supervisor/daemon';
 import { probeSupervisor } from '../supervisor/home';
+import { describeOrphans, endOrphans, findComponentProcesses } from '../supervisor/orphans';
 import { openRunningSupervisor } from '../supervisor/session';
 import { stopProcesses } from '../supervisor/stop-components';
 import { configOptions, type GlobalOptions } from './options';
@@ -24,7 +25,7 @@ export async function stopAll(config: Config): Promise<void> {
       removeStaleFiles(home);
       warn(`removed the socket and pid files of a supervisor that was no longer running in ${home}`);
     }
-    progress(`the supervisor is not running (home ${home}); nothing to stop`);
+    await stopOrphans(config);
     return;
   }
 
@@ -41,6 +42,28 @@ export async function stopAll(config: Config): Promise<void> {
   }
 
   progress(`supervisor stopped; Image Serving (${config.environment}) is down`);
+}
+
+/** Ends component processes left running by a supervisor that died, or reports that nothing runs. */
+async function stopOrphans(config: Config): Promise<void> {
+  const { home, stopSignal } = config.supervisor;
+  const orphans = findComponentProcesses(home);
+
+  if (orphans.length === 0) {
+    progress(`the supervisor is not running (home ${home}); nothing to stop`);
+    return;
+  }
+
+  const timeoutSeconds = Math.max(...config.components.map((component) => component.stopTimeout));
+  progress(`the supervisor is not running, but these component processes are: ${describeOrphans(orphans)}`);
+  progress(`sending ${stopSignal}; SIGKILL follows for any still running after ${timeoutSeconds} s`);
+
+  const survivors = await endOrphans(orphans, stopSignal, timeoutSeconds * 1000);
+  if (survivors.length > 0) {
+    throw new CliError(`process(es) ${survivors.join(', ')} survived SIGKILL; check them with "ps -p ${survivors.join(',')}"`, ExitCode.failed);
+  }
+
+  progress(`ended ${orphans.length} component process(es); Image Serving (${config.environment}) is down`);
 }
 
 export async function runStop(options: GlobalOptions): Promise<ExitCodeValue> {

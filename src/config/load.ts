@@ -43,6 +43,20 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
+/** Builds the command prefix that selects a configuration, leaving out what is the default. */
+export function invocationOf(location: ConfigLocation): string {
+  const parts = ['ImageServing'];
+
+  if (location.environment !== DEFAULT_ENVIRONMENT) {
+    parts.push('--env', location.environment);
+  }
+  if (location.configDir !== join(packageRoot(), 'config')) {
+    parts.push('--config-dir', /^[\w./~-]+$/.test(location.configDir) ? location.configDir : `'${location.configDir}'`);
+  }
+
+  return parts.join(' ');
+}
+
 /** Lists the environments a config folder defines: every NAME.yaml except default.yaml. */
 export function listEnvironments(configDir: string): string[] {
   return readdirSync(configDir, { withFileTypes: true })
@@ -152,8 +166,9 @@ function checkConfigDir(location: ConfigLocation): void {
   const { configDir, environment } = location;
 
   if (!existsSync(configDir) || !statSync(configDir).isDirectory()) {
+    const problem = existsSync(configDir) ? 'is not a folder' : 'config folder not found';
     throw new ConfigError([
-      `${configDir}: config folder not found; pass --config-dir DIR or set IMAGESERVING_CONFIG_DIR to a folder with default.yaml and NAME.yaml files`,
+      `${configDir}: ${problem}; pass --config-dir DIR or set IMAGESERVING_CONFIG_DIR to a folder with default.yaml and NAME.yaml files`,
     ]);
   }
 
@@ -203,5 +218,5 @@ export function loadConfig(options: ConfigOptions = {}): Config {
   const supervisor = resolveSupervisor(raw.supervisor, location.configDir);
   const components = COMPONENT_IDS.map((id) => resolveComponent(id, raw.components[id], location.configDir, supervisor.home));
 
-  return { ...location, files, supervisor, components };
+  return { ...location, files, invocation: invocationOf(location), supervisor, components };
 }

@@ -52,6 +52,8 @@ export interface Config {
   configDir: string;
   /** The YAML files that were merged, default first. */
   files: string[];
+  /** The command with the options that select this configuration, for hints in messages: ImageServing --env production. */
+  invocation: string;
   supervisor: SupervisorConfig;
   components: ComponentConfig[];
 }
@@ -70,8 +72,12 @@ export interface Pm2AppDefinition {
   interpreter: 'none';
   exec_mode: 'fork';
   env: Record<string, string>;
-  /** Keeps the CLI's own environment out of the app; only env above reaches it. */
-  filter_env: true;
+  /**
+   * Keeps the caller's environment out of the app, so only env above reaches it.
+   * NOTE: PM2 7.0.4 ignores `filter_env: true` (it checks `filter_env.length`);
+   * a list with one empty prefix matches every variable and drops them all.
+   */
+  filter_env: [''];
   /** Milliseconds between the stop signal and SIGKILL. */
   kill_timeout: number;
   /** Signal the whole process tree, so a wrapper script's children stop too. */

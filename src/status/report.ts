@@ -1,4 +1,5 @@
 import type { ComponentConfig, ComponentId, Config } from '../config/types';
+import type { OrphanProcess } from '../supervisor/orphans';
 import type { Pm2Process, Pm2Report } from '../supervisor/rpc';
 import { formatBytes, formatUptime, renderTable } from './format';
 
@@ -26,6 +27,8 @@ export interface StatusReport {
   environment: string;
   supervisor: SupervisorStatus;
   components: ComponentStatus[];
+  /** Component processes still running while the supervisor is not, such as after the daemon was killed. */
+  orphans?: OrphanProcess[];
 }
 
 export function componentStatus(component: ComponentConfig, process: Pm2Process | undefined, now: number): ComponentStatus {
@@ -99,10 +102,21 @@ export function renderReport(report: StatusReport): string {
   return `${header}\n${renderTable(rows)}`;
 }
 
-/** The line printed instead of a report when the supervisor is not running. */
-export function notRunningMessage(config: Config): string {
-  return (
+/** Builds the line printed instead of a report when the supervisor is not running, plus one for orphaned processes. */
+export function notRunningMessage(config: Config, orphans: OrphanProcess[] = []): string {
+  const line =
     `Image Serving (${config.environment}): the supervisor is not running (home ${config.supervisor.home}); ` +
-    'start it with "ImageServing start"'
+    `start it with "${config.invocation} start"`;
+
+  if (orphans.length === 0) {
+    return line;
+  }
+
+  const list = orphans.map(({ component, pid }) => `${component} pid ${pid}`).join(', ');
+  return (
+    `${line}
+` +
+    `but ${orphans.length} component process(es) still run without it: ${list}; ` +
+    `end them with "${config.invocation} stop" before starting again`
   );
 }

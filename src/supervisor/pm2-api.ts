@@ -23,14 +23,14 @@ async function loadApi(home: string, timeoutSeconds: number): Promise<Pm2Api> {
   process.env.PM2_HOME = home;
   const loaded = require('pm2') as Pm2Api;
 
-  await withTimeout('connect', timeoutSeconds, (done) => loaded.connect((error) => done(error)));
+  await withTimeout('connect', timeoutSeconds, home, (done) => loaded.connect((error) => done(error)));
   api = loaded;
   return loaded;
 }
 
-function withTimeout(call: string, seconds: number, run: (done: (error: unknown) => void) => void): Promise<void> {
+function withTimeout(call: string, seconds: number, home: string, run: (done: (error: unknown) => void) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new SupervisorTimeoutError(call, seconds)), seconds * 1000);
+    const timer = setTimeout(() => reject(new SupervisorTimeoutError(call, seconds, home)), seconds * 1000);
 
     run((error) => {
       clearTimeout(timer);
@@ -56,7 +56,7 @@ export async function startApp(home: string, app: Pm2AppDefinition, timeoutSecon
   const pm2 = await loadApi(home, timeoutSeconds);
 
   try {
-    await withTimeout(`start ${app.name}`, timeoutSeconds, (done) => pm2.start({ ...app }, (error) => done(error)));
+    await withTimeout(`start ${app.name}`, timeoutSeconds, home, (done) => pm2.start({ ...app }, (error) => done(error)));
   } catch (error) {
     if (error instanceof CliError) {
       throw error;

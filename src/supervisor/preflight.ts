@@ -5,12 +5,26 @@ import type { ComponentConfig } from '../config/types';
 import { CliError, ExitCode } from '../errors';
 
 function isExecutableFile(path: string): boolean {
+  return describeExecutable(path) === undefined;
+}
+
+/** Says what is wrong with an executable path, or returns undefined when it can be run. */
+function describeExecutable(path: string): string | undefined {
+  try {
+    if (!statSync(path).isFile()) {
+      return 'is not a file';
+    }
+  } catch {
+    return 'not found';
+  }
+
   try {
     accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
   } catch {
-    return false;
+    return 'is not executable (chmod +x it)';
   }
+
+  return undefined;
 }
 
 /** Finds a bare command name in PATH, as the component's environment sets it. */
@@ -29,8 +43,9 @@ function checkComponent(component: ComponentConfig): string[] {
   const { id, executable, cwd } = component;
 
   if (executable.includes('/')) {
-    if (!isExecutableFile(executable)) {
-      problems.push(`${id}: executable ${executable} not found or not executable (components.${id}.executable)`);
+    const problem = describeExecutable(executable);
+    if (problem !== undefined) {
+      problems.push(`${id}: executable ${executable} ${problem} (components.${id}.executable)`);
     }
   } else if (findInPath(executable, component.env.PATH ?? process.env.PATH) === undefined) {
     problems.push(`${id}: command "${executable}" not found in PATH (components.${id}.executable)`);

@@ -47,6 +47,7 @@ interface AxonRpcClient {
  */
 export class SupervisorConnection {
   private constructor(
+    private readonly home: string,
     private readonly socket: AxonSocket,
     private readonly client: AxonRpcClient,
     private readonly timeoutSeconds: number,
@@ -67,12 +68,12 @@ export class SupervisorConnection {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         socket.close();
-        reject(new SupervisorTimeoutError('connect', timeoutSeconds, timeoutExitCode));
+        reject(new SupervisorTimeoutError('connect', timeoutSeconds, home, timeoutExitCode));
       }, timeoutSeconds * 1000);
 
       socket.once('connect', () => {
         clearTimeout(timer);
-        resolve(new SupervisorConnection(socket, client, timeoutSeconds, timeoutExitCode));
+        resolve(new SupervisorConnection(home, socket, client, timeoutSeconds, timeoutExitCode));
       });
       // axon retries on its own after an error; the timer above bounds the wait.
       socket.on('error', () => undefined);
@@ -85,7 +86,7 @@ export class SupervisorConnection {
     return new Promise((resolve, reject) => {
       // NOTE: PM2 7.0.4's RPC has no timeout of its own; a dead daemon never calls back.
       const timer = setTimeout(() => {
-        reject(new SupervisorTimeoutError(method, timeoutSeconds, this.timeoutExitCode));
+        reject(new SupervisorTimeoutError(method, timeoutSeconds, this.home, this.timeoutExitCode));
       }, timeoutSeconds * 1000);
 
       this.client.call(method, argument, (error: Error | null, result: T) => {

@@ -3,6 +3,7 @@ import { CliError, ExitCode, type ExitCodeValue } from '../errors';
 import { progress, warn } from '../output';
 import { removeStaleFiles, spawnDaemon } from './daemon';
 import { checkHomeOwner, prepareHome, probeSupervisor, readDaemonPid } from './home';
+import { describeOrphans, findComponentProcesses } from './orphans';
 import { SupervisorConnection, type Pm2Process } from './rpc';
 
 /** An open connection to this installation's PM2 daemon. */
@@ -38,6 +39,15 @@ export async function openOrSpawnSupervisor(config: Config): Promise<Session> {
   }
 
   if (state !== 'running') {
+    const orphans = findComponentProcesses(supervisor.home);
+    if (orphans.length > 0) {
+      throw new CliError(
+        `component processes of this installation still run without a supervisor: ${describeOrphans(orphans)}; ` +
+          `end them with "${config.invocation} stop", then start again`,
+        ExitCode.failed,
+      );
+    }
+
     const pid = await spawnDaemon(supervisor);
     progress(`supervisor started (PM2 daemon pid ${pid}, home ${supervisor.home})`);
   }
@@ -57,7 +67,7 @@ async function warnOnSignalChange(connection: SupervisorConnection, config: Conf
   if (running !== config.supervisor.stopSignal) {
     warn(
       `the running supervisor stops components with ${running}, the configuration says ${config.supervisor.stopSignal}; ` +
-        'run "ImageServing restart" to apply it',
+        `run "${config.invocation} restart" to apply it`,
     );
   }
 }

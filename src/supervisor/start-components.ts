@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 
 import ecosystem from '../../ecosystem.config';
 import type { ComponentConfig } from '../config/types';
@@ -26,17 +26,25 @@ export function groupByPriority(components: ComponentConfig[]): ComponentConfig[
   return priorities.map((priority) => components.filter((component) => component.startPriority === priority));
 }
 
-function tailOfLog(file: string | undefined): string {
-  if (file === undefined) {
-    return '(no error log)';
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Returns the last lines a log file got since it had `offset` bytes, indented for the terminal. */
+function tailOfLog(file: string, offset: number): string {
+  let text: string;
+  try {
+    text = readFileSync(file).subarray(offset).toString('utf8');
+  } catch {
+    return `  (${file} cannot be read)`;
   }
 
-  try {
-    const lines = readFileSync(file, 'utf8').trimEnd().split('\n').slice(-ERROR_LOG_LINES);
-    return lines.length === 0 || lines[0] === '' ? `(${file} is empty)` : lines.map((line) => `  ${line}`).join('\n');
-  } catch {
-    return `(${file} cannot be read)`;
-  }
+  const lines = text.trimEnd().split('\n').slice(-ERROR_LOG_LINES);
+  return lines[0] === '' ? '  (nothing was written to it during this start)' : lines.map((line) => `  ${line}`).join('\n');
 }
 
 function describeExit(process: Pm2Process | undefined): string {
@@ -133,11 +141,12 @@ async function stopFailed(session: Session, failures: Failure[]): Promise<void> 
   }
 }
 
-function failureMessage(failures: Failure[]): string {
+function failureMessage(failures: Failure[], logOffsets: Map<string, number>): string {
   return failures
-    .map(({ component, reason, process }) => {
-      const log = process?.pm2_env.pm_err_log_path ?? component.logs.err;
-      return `${component.id} (${component.name}) failed to start: ${reason}; it is stopped now.\nLast lines of ${log}:\n${tailOfLog(log)}`;
+    .map(({ component, reason }) => {
+      const log = component.logs.err;
+      const tail = tailOfLog(log, logOffsets.get(component.id) ?? 0);
+      return `${component.id} (${component.name}) failed to start: ${reason}; it is stopped now.\nLast lines of ${log}:\n${tail}`;
     })
     .join('\n');
 }
@@ -172,6 +181,7 @@ export async function startComponents(session: Session, components: ComponentCon
       continue;
     }
 
+    const logOffsets = new Map(toStart.map((component) => [component.id, fileSize(component.logs.err)]));
     const startedAt = Date.now();
     await Promise.all(
       toStart.map((component) =>
@@ -182,7 +192,7 @@ export async function startComponents(session: Session, components: ComponentCon
     const failures = await watchStartWindow(session, toStart, startedAt);
     if (failures.length > 0) {
       await stopFailed(session, failures);
-      throw new CliError(failureMessage(failures), ExitCode.failed);
+      throw new CliError(failureMessage(failures, logOffsets), ExitCode.failed);
     }
   }
 }

@@ -47,8 +47,14 @@ export async function stopProcess(session: Session, process: Pm2Process): Promis
     return { id: label.id, pid: survivor };
   }
 
-  const seconds = formatSeconds((Date.now() - startedAt) / 1000);
-  progress(componentLine(label, `stopped (pid ${pid}, gone after ${seconds})`));
+  const elapsedSeconds = (Date.now() - startedAt) / 1000;
+  // NOTE: PM2 7.0.4 does not report whether it had to send SIGKILL, so a stop
+  // that lasted the whole kill_timeout is taken as a forced kill.
+  const text =
+    elapsedSeconds >= killTimeoutSeconds
+      ? `killed by SIGKILL (pid ${pid}) after its ${formatSeconds(killTimeoutSeconds)} stop timeout`
+      : `stopped (pid ${pid}, exited after ${formatSeconds(elapsedSeconds)})`;
+  progress(componentLine(label, text));
   return undefined;
 }
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { isAlive, jsonStatus, PACKAGE_ROOT, runNode, CLI, Sandbox } from './harness';
+import { CLI, isAlive, jsonStatus, PACKAGE_ROOT, requirePid, runNode, Sandbox } from './harness';
 
 const CRASH_ON_START = join(PACKAGE_ROOT, 'test', 'fixtures', 'crash-on-start.js');
 
@@ -36,7 +36,7 @@ describe('failures and guards', () => {
     const result = await sandbox.run(['start']);
 
     expect(result.code).toBe(5);
-    expect(result.stderr).toContain(`is: executable ${missing} not found or not executable (components.is.executable)`);
+    expect(result.stderr).toContain(`is: executable ${missing} not found (components.is.executable)`);
     expect(existsSync(sandbox.home)).toBe(false);
   });
 
@@ -50,7 +50,7 @@ describe('failures and guards', () => {
 
     expect(result.code).toBe(5);
     expect(result.stderr).toContain(
-      'ps: executable /usr/local/scene7/ImageServing/tomcat/bin/catalina.sh not found or not executable (components.ps.executable)',
+      'ps: executable /usr/local/scene7/ImageServing/tomcat/bin/catalina.sh not found (components.ps.executable)',
     );
     expect(result.stderr).toContain('is: executable /usr/local/scene7/ImageServing/bin/ImageServer64 not found');
     expect(existsSync(varLib)).toBe(existedBefore);
@@ -78,6 +78,7 @@ describe('failures and guards', () => {
       environment: 'test',
       supervisor: { running: false, pid: null, uptimeSeconds: null, pm2Version: null, home: sandbox.home },
       components: [],
+      orphans: [],
     });
     expect(existsSync(sandbox.home)).toBe(false);
     expect(sandbox.processes()).toEqual([]);
@@ -96,7 +97,7 @@ describe('failures and guards', () => {
     const start = await sandbox.run(['start']);
     const after = await jsonStatus(sandbox);
 
-    expect(isAlive(before.supervisor.pid ?? 0)).toBe(false);
+    expect(isAlive(requirePid(before.supervisor.pid))).toBe(false);
     expect(status.code).toBe(3);
     expect(status.stdout).toContain('the supervisor is not running');
     expect(filesAfterStatus).toEqual(['rpc.sock', 'pub.sock', 'pm2.pid']);
@@ -110,7 +111,7 @@ describe('failures and guards', () => {
     sandbox = await Sandbox.create();
     sandbox.writeEnvironment('test', { supervisor: { callTimeout: '2' } });
     expect((await sandbox.run(['start'])).code).toBe(0);
-    const daemon = (await jsonStatus(sandbox)).supervisor.pid ?? 0;
+    const daemon = requirePid((await jsonStatus(sandbox)).supervisor.pid);
 
     process.kill(daemon, 'SIGSTOP');
     try {

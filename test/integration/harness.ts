@@ -179,7 +179,21 @@ export function commandLine(pid: number): string[] {
   return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((part) => part !== '');
 }
 
+/**
+ * Returns a pid from a status report, failing the test when there is none.
+ * process.kill(0) would signal the test runner's own process group.
+ */
+export function requirePid(pid: number | null | undefined): number {
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) {
+    throw new Error(`expected a process id, got ${String(pid)}`);
+  }
+
+  return pid;
+}
+
 export function isAlive(pid: number): boolean {
+  requirePid(pid);
+
   try {
     process.kill(pid, 0);
   } catch {

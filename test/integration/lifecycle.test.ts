@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { commandLine, isAlive, jsonStatus, Sandbox, sleep, type JsonStatus } from './harness';
+import { commandLine, isAlive, jsonStatus, requirePid, Sandbox, sleep, type JsonStatus } from './harness';
 
 function pidsOf(status: JsonStatus): Record<string, number | null> {
   return Object.fromEntries(status.components.map((component) => [component.id, component.pid]));
@@ -45,11 +45,11 @@ describe('stack lifecycle on a real PM2 daemon', () => {
     expect(status.supervisor.running).toBe(true);
     expect(status.supervisor.pm2Version).toBe('7.0.4');
     expect(status.supervisor.home).toBe(sandbox.home);
-    expect(isAlive(status.supervisor.pid ?? 0)).toBe(true);
+    expect(isAlive(requirePid(status.supervisor.pid))).toBe(true);
     expect(status.components.map((component) => component.id)).toEqual(['ps', 'is', 'svg']);
     for (const component of status.components) {
       expect(component.state).toBe('online');
-      expect(isAlive(component.pid ?? 0)).toBe(true);
+      expect(isAlive(requirePid(component.pid))).toBe(true);
       expect(component.memoryBytes).toBeGreaterThan(1024 * 1024);
       expect(component.uptimeSeconds).toBeGreaterThan(0);
       expect(component.restarts).toBe(0);
@@ -108,9 +108,9 @@ describe('stack lifecycle on a real PM2 daemon', () => {
     const newSvg = after.components.find((component) => component.id === 'svg');
 
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/^svg\s+SVG server\s+stopped \(pid \d+, gone after [\d.]+ s\)$/m);
+    expect(result.stderr).toMatch(/^svg\s+SVG server\s+stopped \(pid \d+, exited after [\d.]+ s\)$/m);
     expect(newSvg?.pid).not.toBe(oldSvg?.pid);
-    expect(isAlive(oldSvg?.pid ?? 0)).toBe(false);
+    expect(isAlive(requirePid(oldSvg?.pid))).toBe(false);
     expect(newSvg?.uptimeSeconds).toBeLessThan(oldSvg?.uptimeSeconds ?? 0);
     expect(pidsOf(after).ps).toBe(pidsOf(before).ps);
     expect(pidsOf(after).is).toBe(pidsOf(before).is);
@@ -123,7 +123,7 @@ describe('stack lifecycle on a real PM2 daemon', () => {
     const svg = (await jsonStatus(sandbox)).components.find((component) => component.id === 'svg');
 
     expect(result.code).toBe(0);
-    expect(commandLine(svg?.pid ?? 0)).toContain('-Xmx300m');
+    expect(commandLine(requirePid(svg?.pid))).toContain('-Xmx300m');
   });
 
   it('pm2 lists the three apps', async () => {
@@ -165,7 +165,7 @@ describe('stack lifecycle on a real PM2 daemon', () => {
 
     expect(result.code).toBe(0);
     expect(after.supervisor.pid).not.toBe(before.supervisor.pid);
-    expect(isAlive(before.supervisor.pid ?? 0)).toBe(false);
+    expect(isAlive(requirePid(before.supervisor.pid))).toBe(false);
     for (const [index, component] of after.components.entries()) {
       expect(component.state).toBe('online');
       expect(component.pid).not.toBe(before.components[index].pid);
@@ -183,9 +183,9 @@ describe('stack lifecycle on a real PM2 daemon', () => {
     expect(result.stderr).toMatch(/^ps\s+Platform Server\s+stopped/m);
     expect(result.stderr).toContain('supervisor stopped');
     expect(sandbox.processes()).toEqual([]);
-    expect(isAlive(before.supervisor.pid ?? 0)).toBe(false);
+    expect(isAlive(requirePid(before.supervisor.pid))).toBe(false);
     for (const component of before.components) {
-      expect(isAlive(component.pid ?? 0)).toBe(false);
+      expect(isAlive(requirePid(component.pid))).toBe(false);
     }
     expect(sandbox.supervisorFilesPresent()).toEqual([]);
   });
@@ -195,7 +195,7 @@ describe('stack lifecycle on a real PM2 daemon', () => {
 
     expect(result.code).toBe(3);
     expect(result.stdout).toBe(
-      `Image Serving (test): the supervisor is not running (home ${sandbox.home}); start it with "ImageServing start"\n`,
+      `Image Serving (test): the supervisor is not running (home ${sandbox.home}); start it with "ImageServing --env test --config-dir ${sandbox.configDir} start"\n`,
     );
     expect(sandbox.processes()).toEqual([]);
     expect(sandbox.supervisorFilesPresent()).toEqual([]);

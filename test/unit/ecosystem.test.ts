@@ -36,6 +36,7 @@ function testConfig(components: ComponentConfig[] = [componentConfig('ps'), comp
   return {
     environment: 'staging',
     configDir: '/etc/imageserving',
+    invocation: 'ImageServing --env staging --config-dir /etc/imageserving',
     files: ['/etc/imageserving/staging.yaml'],
     supervisor: { home: HOME, namespace: 'imageserving-test', stopSignal: 'SIGINT', callTimeout: 10 },
     components,
@@ -56,8 +57,8 @@ describe('ecosystem.toPm2App', () => {
       cwd: '/opt/scene7/bin',
       interpreter: 'none',
       exec_mode: 'fork',
-      env: { PATH: '/usr/bin', PM2_HOME: HOME },
-      filter_env: true,
+      env: { PATH: '/usr/bin', PM2_HOME: HOME, IMAGESERVING_HOME: HOME, IMAGESERVING_COMPONENT: 'ps' },
+      filter_env: [''],
       kill_timeout: 60_000,
       treekill: true,
       autorestart: true,
@@ -138,6 +139,8 @@ describe('ecosystem.toPm2App', () => {
       TZ: 'UTC',
       TMPDIR: '/var/tmp',
       PM2_HOME: HOME,
+      IMAGESERVING_HOME: HOME,
+      IMAGESERVING_COMPONENT: 'svg',
     });
   });
 
@@ -146,7 +149,14 @@ describe('ecosystem.toPm2App', () => {
 
     const app = ecosystem.toPm2App(component, testConfig(), { PATH: '/usr/bin', TZ: 'UTC' });
 
-    expect(app.env).toEqual({ PATH: '/opt/java/bin', TZ: 'UTC', PM2_HOME: HOME, CATALINA_OPTS: '-Xmx512m' });
+    expect(app.env).toEqual({
+      PATH: '/opt/java/bin',
+      TZ: 'UTC',
+      PM2_HOME: HOME,
+      CATALINA_OPTS: '-Xmx512m',
+      IMAGESERVING_HOME: HOME,
+      IMAGESERVING_COMPONENT: 'ps',
+    });
   });
 });
 

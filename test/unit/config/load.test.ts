@@ -560,7 +560,7 @@ const BROKEN_CASES: BrokenCase[] = [
     files: { 'staging.yaml': VALID },
     configDir: 'config/staging.yaml',
     problems: [
-      '<root>/config/staging.yaml: config folder not found; pass --config-dir DIR or set IMAGESERVING_CONFIG_DIR ' +
+      '<root>/config/staging.yaml: is not a folder; pass --config-dir DIR or set IMAGESERVING_CONFIG_DIR ' +
         'to a folder with default.yaml and NAME.yaml files',
     ],
   },

@@ -30,6 +30,7 @@ const CONFIG: Config = {
   environment: 'production',
   configDir: '/etc/imageserving',
   files: ['/etc/imageserving/production.yaml'],
+  invocation: 'ImageServing --env production --config-dir /etc/imageserving',
   supervisor: { home: HOME, namespace: 'imageserving', stopSignal: 'SIGTERM', callTimeout: 10 },
   components: [componentConfig('ps'), componentConfig('is'), componentConfig('svg')],
 };
@@ -220,7 +221,7 @@ describe('renderReport', () => {
 describe('notRunningMessage', () => {
   it('names environment, home and remedy', () => {
     expect(notRunningMessage(CONFIG)).toBe(
-      `Image Serving (production): the supervisor is not running (home ${HOME}); start it with "ImageServing start"`,
+      `Image Serving (production): the supervisor is not running (home ${HOME}); start it with "ImageServing --env production --config-dir /etc/imageserving start"`,
     );
   });
 });

@@ -103,21 +103,21 @@ describe('checkInstall', () => {
   it('names missing executable', () => {
     const error = installError([componentConfig('ps', join(binDir, 'catalina.sh'), binDir)]);
 
-    expect(error.message).toBe(`ps: executable ${binDir}/catalina.sh not found or not executable (components.ps.executable)\n${REMEDY}`);
+    expect(error.message).toBe(`ps: executable ${binDir}/catalina.sh not found (components.ps.executable)\n${REMEDY}`);
     expect(error.exitCode).toBe(5);
   });
 
   it('rejects file without execute bit', () => {
     const error = installError([componentConfig('ps', join(binDir, 'notes.txt'), binDir)]);
 
-    expect(error.message).toBe(`ps: executable ${binDir}/notes.txt not found or not executable (components.ps.executable)\n${REMEDY}`);
+    expect(error.message).toBe(`ps: executable ${binDir}/notes.txt is not executable (chmod +x it) (components.ps.executable)\n${REMEDY}`);
     expect(error.exitCode).toBe(5);
   });
 
   it('rejects folder as executable', () => {
     const error = installError([componentConfig('svg', join(binDir, 'svg-server'), binDir)]);
 
-    expect(error.message).toBe(`svg: executable ${binDir}/svg-server not found or not executable (components.svg.executable)\n${REMEDY}`);
+    expect(error.message).toBe(`svg: executable ${binDir}/svg-server is not a file (components.svg.executable)\n${REMEDY}`);
     expect(error.exitCode).toBe(5);
   });
 
@@ -156,7 +156,7 @@ describe('checkInstall', () => {
 
     expect(error.message).toBe(
       [
-        'ps: executable /opt/scene7/tomcat/bin/catalina.sh not found or not executable (components.ps.executable)',
+        'ps: executable /opt/scene7/tomcat/bin/catalina.sh not found (components.ps.executable)',
         'ps: working folder /opt/scene7/tomcat not found (components.ps.cwd)',
         'svg: command "java" not found in PATH (components.svg.executable)',
         `svg: working folder ${root}/svg not found (components.svg.cwd)`,
