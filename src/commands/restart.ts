@@ -4,7 +4,7 @@ import { CliError, ExitCode, type ExitCodeValue } from '../errors';
 import { progress } from '../output';
 import { disconnectApi } from '../supervisor/pm2-api';
 import { checkInstall } from '../supervisor/preflight';
-import { componentProcesses, openOrSpawnSupervisor, openRunningSupervisor } from '../supervisor/session';
+import { componentProcesses, openOrSpawnSupervisor, openRunningSupervisor, warnOnSignalChange } from '../supervisor/session';
 import { startComponents } from '../supervisor/start-components';
 import { stopProcess } from '../supervisor/stop-components';
 import { configOptions, type GlobalOptions } from './options';
@@ -54,6 +54,7 @@ async function restartComponent(options: GlobalOptions, id: ComponentId): Promis
   }
 
   try {
+    await warnOnSignalChange(session.connection, config);
     const existing = componentProcesses(await session.connection.listProcesses(), config).get(id);
     if (existing !== undefined) {
       const survivor = await stopProcess(session, existing);

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 
-import { CliError, ExitCode } from '../errors';
+import { CliError, ExitCode, type ExitCodeValue } from '../errors';
 
 /** Files PM2 keeps in its PM2_HOME. */
 export function supervisorFiles(home: string): { rpcSocket: string; pubSocket: string; pidFile: string; log: string } {
@@ -77,7 +77,7 @@ function ownerName(uid: number): string {
 }
 
 /** Rejects a PM2_HOME that belongs to another account, naming the owner and the way to run as it. */
-export function checkHomeOwner(home: string): void {
+export function checkHomeOwner(home: string, exitCode: ExitCodeValue = ExitCode.failed): void {
   if (!existsSync(home)) {
     return;
   }
@@ -93,7 +93,7 @@ export function checkHomeOwner(home: string): void {
   throw new CliError(
     `the supervisor home ${home} belongs to ${owner}, not to this account (uid ${self}); ` +
       `run the command as that account, for example: sudo -u ${name} ImageServing ...`,
-    ExitCode.failed,
+    exitCode,
   );
 }
 

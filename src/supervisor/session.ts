@@ -12,11 +12,11 @@ export interface Session {
   connection: SupervisorConnection;
 }
 
-function noAccessError(home: string): CliError {
-  checkHomeOwner(home);
+function noAccessError(home: string, exitCode: ExitCodeValue = ExitCode.failed): CliError {
+  checkHomeOwner(home, exitCode);
   return new CliError(
     `permission denied on the supervisor's socket in ${home}; run the command as the account that owns that folder`,
-    ExitCode.failed,
+    exitCode,
   );
 }
 
@@ -60,7 +60,8 @@ export async function openOrSpawnSupervisor(config: Config): Promise<Session> {
   return { config, connection };
 }
 
-async function warnOnSignalChange(connection: SupervisorConnection, config: Config): Promise<void> {
+/** Warns when the running daemon stops components with another signal than the configuration sets. */
+export async function warnOnSignalChange(connection: SupervisorConnection, config: Config): Promise<void> {
   const report = await connection.report();
   const running = report.env?.PM2_KILL_SIGNAL ?? 'SIGINT';
 
@@ -74,7 +75,8 @@ async function warnOnSignalChange(connection: SupervisorConnection, config: Conf
 
 /**
  * Connects to a daemon that must already run. Returns undefined when none
- * runs (a stale socket counts as none); never spawns one.
+ * runs (a stale socket counts as none); never spawns one. timeoutExitCode is
+ * the exit code for a daemon that does not answer or belongs to another account.
  */
 export async function openRunningSupervisor(
   config: Config,
@@ -84,7 +86,7 @@ export async function openRunningSupervisor(
   const state = await probeSupervisor(home);
 
   if (state === 'no-access') {
-    throw noAccessError(home);
+    throw noAccessError(home, timeoutExitCode);
   }
 
   if (state !== 'running') {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -54,6 +54,21 @@ describe('failures and guards', () => {
     );
     expect(result.stderr).toContain('is: executable /usr/local/scene7/ImageServing/bin/ImageServer64 not found');
     expect(existsSync(varLib)).toBe(existedBefore);
+  });
+
+  // Handing the folder to another account takes root.
+  it.skipIf(process.getuid?.() !== 0)('home of another account is rejected', async () => {
+    sandbox = await Sandbox.create();
+    mkdirSync(sandbox.home, { mode: 0o700 });
+    chownSync(sandbox.home, 65534, 65534);
+
+    const result = await sandbox.run(['start']);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`the supervisor home ${sandbox.home} belongs to \\S+ \\(uid 65534\\), not to this account`));
+    expect(result.stderr).toContain('sudo -u ');
+    expect(sandbox.processes()).toEqual([]);
+    expect(sandbox.supervisorFilesPresent()).toEqual([]);
   });
 
   it('restart of a component needs the supervisor', async () => {
