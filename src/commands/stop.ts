@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/load';
 import type { Config } from '../config/types';
 import { CliError, ExitCode, type ExitCodeValue } from '../errors';
-import { progress, warn } from '../output';
+import { progress } from '../output';
 import { killDaemon, removeStaleFiles } from '../supervisor/daemon';
 import { probeSupervisor } from '../supervisor/home';
 import { describeOrphans, endOrphans, findComponentProcesses } from '../supervisor/orphans';
@@ -23,7 +23,6 @@ export async function stopAll(config: Config): Promise<void> {
   if (session === undefined) {
     if ((await probeSupervisor(home)) === 'stale') {
       removeStaleFiles(home);
-      warn(`removed the socket and pid files of a supervisor that was no longer running in ${home}`);
     }
     await stopOrphans(config);
     return;

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 
 import { CliError, ExitCode } from '../errors';
+import { warn } from '../output';
 import type { SupervisorConfig } from '../config/types';
 import { readDaemonPid, supervisorFiles } from './home';
 import { isProcessAlive, waitForExit } from './processes';
@@ -86,7 +87,8 @@ export function spawnDaemon(supervisor: SupervisorConfig): Promise<number> {
 
 /**
  * Removes the socket and pid files of a daemon that was killed, so a new one
- * can start. Refuses when the recorded daemon process is still alive.
+ * can start, and warns that it did. Throws when the recorded daemon process
+ * is still alive.
  */
 export function removeStaleFiles(home: string): void {
   const pid = readDaemonPid(home);
@@ -99,6 +101,7 @@ export function removeStaleFiles(home: string): void {
   }
 
   removeSupervisorFiles(home);
+  warn(`removed the socket and pid files of a supervisor that is no longer running in ${home}`);
 }
 
 /**

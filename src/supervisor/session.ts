@@ -35,7 +35,6 @@ export async function openOrSpawnSupervisor(config: Config): Promise<Session> {
 
   if (state === 'stale') {
     removeStaleFiles(supervisor.home);
-    warn(`removed the socket and pid files of a supervisor that is no longer running in ${supervisor.home}`);
   }
 
   if (state !== 'running') {
