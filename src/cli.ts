@@ -69,7 +69,7 @@ export function buildProgram(actions: CommandActions, setExitCode: (code: ExitCo
 
   program
     .command('restart')
-    .description('restart everything, supervisor included; or only the named component, with its current settings')
+    .description('restart everything, supervisor included; or only the named component, with the settings now in the YAML')
     .addArgument(componentArgument())
     .action(async (component: ComponentId | undefined) => setExitCode(await actions.restart(program.opts(), component)));
 
@@ -110,7 +110,9 @@ function reportError(error: unknown): void {
 
   const prefix = paint('red', 'error:');
   if (error instanceof ConfigError) {
-    process.stderr.write(`${prefix} invalid configuration (exit 6):\n${error.problems.join('\n')}\n`);
+    process.stderr.write(
+      `${prefix} invalid configuration (exit 6); nothing was started or stopped:\n${error.problems.join('\n')}\n`,
+    );
   } else if (error instanceof CliError) {
     process.stderr.write(`${prefix} ${error.message}\n`);
   } else {

@@ -38,12 +38,23 @@ export class ConfigError extends CliError {
   }
 }
 
+/** Descriptions of the PM2 RPC methods, in the words messages use. */
+const CALL_DESCRIPTIONS: Record<string, string> = {
+  connect: 'accept a connection',
+  getMonitorData: 'list the components',
+  getReport: 'report its state',
+  stopProcessId: 'stop a component',
+  deleteProcessId: 'remove a component',
+  killMe: 'shut down',
+};
+
 /** A call to the PM2 daemon that timed out. */
 export class SupervisorTimeoutError extends CliError {
   constructor(call: string, seconds: number, home: string, exitCode: ExitCodeValue = ExitCode.failed) {
+    const request = CALL_DESCRIPTIONS[call] ?? call;
     super(
-      `the supervisor did not answer "${call}" within ${seconds} s; see ${home}/pm2.log, ` +
-        `and if it stays hung, kill the PM2 daemon whose pid is in ${home}/pm2.pid and start the stack again`,
+      `the supervisor did not ${request} within ${seconds} s (PM2 call ${call}); see ${home}/pm2.log. ` +
+        `If it stays hung, kill the PM2 daemon whose pid is in ${home}/pm2.pid, then run stop and start`,
       exitCode,
     );
     this.name = 'SupervisorTimeoutError';

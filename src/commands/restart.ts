@@ -57,9 +57,10 @@ async function restartComponent(options: GlobalOptions, id: ComponentId): Promis
     await warnOnSignalChange(session.connection, config);
     const existing = componentProcesses(await session.connection.listProcesses(), config).get(id);
     if (existing !== undefined) {
-      const survivor = await stopProcess(session, existing);
-      if (survivor !== undefined) {
-        throw new CliError(`${id}: process ${survivor.pid} survived the stop; ${id} was not started again`, ExitCode.failed);
+      const survivors = await stopProcess(session, existing);
+      if (survivors.length > 0) {
+        const pids = survivors.map((survivor) => survivor.pid).join(', ');
+        throw new CliError(`${id}: process(es) ${pids} survived the stop; ${id} was not started again`, ExitCode.failed);
       }
     }
 

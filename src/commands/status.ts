@@ -20,6 +20,15 @@ function notRunningReport(config: Config, orphans: OrphanProcess[]): StatusRepor
   };
 }
 
+function unknownReport(config: Config, error: string): StatusReport {
+  return {
+    environment: config.environment,
+    supervisor: { running: true, pid: daemonPid(config) ?? null, uptimeSeconds: null, pm2Version: null, home: config.supervisor.home },
+    components: [],
+    error,
+  };
+}
+
 async function collectReport(session: Session, ids: ComponentId[]): Promise<StatusReport> {
   const { connection, config } = session;
 
@@ -34,6 +43,17 @@ async function collectReport(session: Session, ids: ComponentId[]): Promise<Stat
   }
 }
 
+/** Reads the report from the running supervisor, or builds the not-running one without spawning a supervisor. */
+async function readStatus(config: Config, ids: ComponentId[]): Promise<StatusReport> {
+  const session = await openRunningSupervisor(config, ExitCode.unknown);
+
+  if (session === undefined) {
+    return notRunningReport(config, findComponentProcesses(config.supervisor.home));
+  }
+
+  return collectReport(session, ids);
+}
+
 /**
  * Prints uptime and memory of the components. Never spawns the supervisor:
  * when it is not running, prints one line saying so and exits 3.
@@ -41,16 +61,25 @@ async function collectReport(session: Session, ids: ComponentId[]): Promise<Stat
 export async function runStatus(options: StatusOptions, component: ComponentId | undefined): Promise<ExitCodeValue> {
   const config = loadConfig(configOptions(options));
   const ids = component === undefined ? config.components.map((candidate) => candidate.id) : [component];
+  const json = options.json === true;
 
-  const session = await openRunningSupervisor(config, ExitCode.unknown);
-  if (session === undefined) {
-    const orphans = findComponentProcesses(config.supervisor.home);
-    result(options.json === true ? JSON.stringify(notRunningReport(config, orphans), null, 2) : notRunningMessage(config, orphans));
+  let report: StatusReport;
+  try {
+    report = await readStatus(config, ids);
+  } catch (error) {
+    if (json && error instanceof CliError && error.exitCode === ExitCode.unknown) {
+      // Monitoring still gets a document to parse; the message goes to stderr as usual.
+      result(JSON.stringify(unknownReport(config, error.message), null, 2));
+    }
+    throw error;
+  }
+
+  if (!report.supervisor.running) {
+    result(json ? JSON.stringify(report, null, 2) : notRunningMessage(config, report.orphans));
     return ExitCode.notRunning;
   }
 
-  const report = await collectReport(session, ids);
-  result(options.json === true ? JSON.stringify(report, null, 2) : renderReport(report));
+  result(json ? JSON.stringify(report, null, 2) : renderReport(report));
 
   const allOnline = report.components.every((row) => row.state === 'online');
   return allOnline ? ExitCode.ok : ExitCode.notRunning;

@@ -4,9 +4,9 @@ import { CliError, ExitCode, type ExitCodeValue } from '../errors';
 import { progress } from '../output';
 import { killDaemon, removeStaleFiles } from '../supervisor/daemon';
 import { probeSupervisor } from '../supervisor/home';
-import { describeOrphans, endOrphans, findComponentProcesses } from '../supervisor/orphans';
+import { findComponentProcesses } from '../supervisor/orphans';
 import { openRunningSupervisor } from '../supervisor/session';
-import { stopProcesses } from '../supervisor/stop-components';
+import { endLeftovers, stopProcesses } from '../supervisor/stop-components';
 import { configOptions, type GlobalOptions } from './options';
 
 /** Seconds the daemon gets to exit after it was asked to. */
@@ -45,7 +45,7 @@ export async function stopAll(config: Config): Promise<void> {
 
 /** Ends component processes left running by a supervisor that died, or reports that nothing runs. */
 async function stopOrphans(config: Config): Promise<void> {
-  const { home, stopSignal } = config.supervisor;
+  const { home } = config.supervisor;
   const orphans = findComponentProcesses(home);
 
   if (orphans.length === 0) {
@@ -53,13 +53,26 @@ async function stopOrphans(config: Config): Promise<void> {
     return;
   }
 
-  const timeoutSeconds = Math.max(...config.components.map((component) => component.stopTimeout));
-  progress(`the supervisor is not running, but these component processes are: ${describeOrphans(orphans)}`);
-  progress(`sending ${stopSignal}; SIGKILL follows for any still running after ${timeoutSeconds} s`);
+  progress(`the supervisor is not running, but ${orphans.length} component process(es) are; ending them`);
+  const known = new Set<string>(config.components.map((component) => component.id));
+  const unknown = orphans.filter((orphan) => !known.has(orphan.component));
+  const longestTimeout = Math.max(...config.components.map((component) => component.stopTimeout));
+  const survivors = await Promise.all([
+    ...config.components.map((component) =>
+      endLeftovers(
+        config,
+        component,
+        orphans.filter((orphan) => orphan.component === component.id),
+        component.stopTimeout,
+      ),
+    ),
+    endLeftovers(config, { id: '?', name: '(unknown)' }, unknown, longestTimeout),
+  ]);
 
-  const survivors = await endOrphans(orphans, stopSignal, timeoutSeconds * 1000);
-  if (survivors.length > 0) {
-    throw new CliError(`process(es) ${survivors.join(', ')} survived SIGKILL; check them with "ps -p ${survivors.join(',')}"`, ExitCode.failed);
+  const left = survivors.flat();
+  if (left.length > 0) {
+    const pids = left.map((survivor) => survivor.pid).join(', ');
+    throw new CliError(`process(es) ${pids} survived SIGKILL; check them with "ps -p ${pids.replace(/ /g, '')}"`, ExitCode.failed);
   }
 
   progress(`ended ${orphans.length} component process(es); Image Serving (${config.environment}) is down`);

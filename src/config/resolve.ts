@@ -4,6 +4,31 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { SettingProblem } from './validate';
 import { COMPONENT_IDS, type ComponentConfig, type ComponentId, type SupervisorConfig } from './types';
 
+/**
+ * Fields PM2 keeps for each app besides the options of its ecosystem schema.
+ * PM2 7.0.4 copies an app's env over these fields when it starts the app
+ * (Utility.extend in God.executeApp), so a variable with such a name would
+ * change the app itself, for example `name` renames it.
+ */
+const PM2_INTERNAL_FIELDS = [
+  'automation', 'autostart', 'axm_actions', 'axm_dynamic', 'axm_monitor', 'axm_options', 'created_at', 'env',
+  'exec_interpreter', 'exit_code', 'instance_var', 'km_link', 'pm_cwd', 'pm_err_log_path', 'pm_exec_path', 'pm_id',
+  'pm_out_log_path', 'pm_pid_path', 'pm_uptime', 'prev_restart_delay', 'restart_time', 'status', 'unique_id',
+  'unstable_restarts', 'username', 'version', 'vizion_running',
+];
+
+let reservedNames: Set<string> | undefined;
+
+/** Returns the variable names PM2 would read as settings of the app rather than pass on. */
+function reservedEnvNames(): Set<string> {
+  if (reservedNames === undefined) {
+    const schema = require('pm2/lib/API/schema.json') as Record<string, unknown>;
+    reservedNames = new Set([...Object.keys(schema).filter((key) => /^\w+$/.test(key)), ...PM2_INTERNAL_FIELDS]);
+  }
+
+  return reservedNames;
+}
+
 /** Unix socket paths are limited to 108 bytes with the terminating NUL (sun_path on Linux). */
 export const MAX_SOCKET_PATH_BYTES = 107;
 
@@ -107,7 +132,10 @@ export function resolveComponent(
  */
 export function checkSettings(settings: unknown, configDir: string): SettingProblem[] {
   const problems: SettingProblem[] = [];
-  const root = (settings ?? {}) as { supervisor?: { home?: unknown }; components?: Record<string, { port?: unknown } | null> };
+  const root = (settings ?? {}) as {
+    supervisor?: { home?: unknown };
+    components?: Record<string, { port?: unknown; env?: unknown } | null>;
+  };
 
   const home = root.supervisor?.home;
   if (typeof home === 'string' && home !== '') {
@@ -119,6 +147,20 @@ export function checkSettings(settings: unknown, configDir: string): SettingProb
         message:
           `path too long for PM2's socket (got ${socketPath}, ${socketBytes} bytes, ` +
           `expected at most ${MAX_SOCKET_PATH_BYTES} bytes for a Unix socket path); choose a shorter folder`,
+      });
+    }
+  }
+
+  for (const id of COMPONENT_IDS) {
+    const env = root.components?.[id]?.env;
+    if (typeof env !== 'object' || env === null) {
+      continue;
+    }
+    for (const name of Object.keys(env).filter((key) => reservedEnvNames().has(key))) {
+      problems.push({
+        path: ['components', id, 'env', name],
+        target: 'key',
+        message: `reserved name (got "${name}", which PM2 would read as a setting of the app itself, expected another variable name)`,
       });
     }
   }

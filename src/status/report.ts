@@ -29,6 +29,8 @@ export interface StatusReport {
   components: ComponentStatus[];
   /** Component processes still running while the supervisor is not, such as after the daemon was killed. */
   orphans?: OrphanProcess[];
+  /** Reason the status is unknown (exit code 4): the supervisor timed out or rejected the request. */
+  error?: string;
 }
 
 export function componentStatus(component: ComponentConfig, process: Pm2Process | undefined, now: number): ComponentStatus {
@@ -104,19 +106,13 @@ export function renderReport(report: StatusReport): string {
 
 /** Builds the line printed instead of a report when the supervisor is not running, plus one for orphaned processes. */
 export function notRunningMessage(config: Config, orphans: OrphanProcess[] = []): string {
-  const line =
-    `Image Serving (${config.environment}): the supervisor is not running (home ${config.supervisor.home}); ` +
-    `start it with "${config.invocation} start"`;
+  const line = `Image Serving (${config.environment}): the supervisor is not running (home ${config.supervisor.home})`;
 
   if (orphans.length === 0) {
-    return line;
+    return `${line}; start it with "${config.invocation} start"`;
   }
 
   const list = orphans.map(({ component, pid }) => `${component} pid ${pid}`).join(', ');
-  return (
-    `${line}
-` +
-    `but ${orphans.length} component process(es) still run without it: ${list}; ` +
-    `end them with "${config.invocation} stop" before starting again`
-  );
+  const advice = `end them with "${config.invocation} stop", then start again`;
+  return `${line},\nbut ${orphans.length} component process(es) still run without it: ${list}; ${advice}`;
 }

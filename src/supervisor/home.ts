@@ -20,7 +20,7 @@ export function supervisorFiles(home: string): { rpcSocket: string; pubSocket: s
  * connect that never spawns a daemon:
  * - running: the socket accepted a connection;
  * - not-running: no socket (never started, or stopped cleanly);
- * - stale: a socket nobody listens on, left by a daemon that was killed;
+ * - stale: a socket with no listener, left by a daemon that was killed;
  * - no-access: the socket belongs to another account.
  */
 export type SupervisorState = 'running' | 'not-running' | 'stale' | 'no-access';
@@ -31,7 +31,7 @@ export function probeSupervisor(home: string, timeoutMs = 2000): Promise<Supervi
   return new Promise((resolve) => {
     const socket = connect(rpcSocket);
     const timer = setTimeout(() => {
-      // A daemon that accepts no connection in time is alive but not answering.
+      // A daemon that accepts no connection in time is alive but hung.
       socket.destroy();
       resolve('running');
     }, timeoutMs);

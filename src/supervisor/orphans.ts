@@ -54,13 +54,14 @@ export function describeOrphans(orphans: OrphanProcess[]): string {
   return orphans.map(({ pid, component, command }) => `${component} pid ${pid} (${command})`).join(', ');
 }
 
-/**
- * Ends orphaned component processes: the stop signal first, SIGKILL to those
- * still alive after the timeout. Returns the pids that survived both.
- */
-export async function endOrphans(orphans: OrphanProcess[], signal: string, timeoutMs: number): Promise<number[]> {
-  const pids = orphans.map((orphan) => orphan.pid);
+/** Outcome of ending a set of processes: ended by the stop signal, by SIGKILL, or not at all. */
+export interface EndOutcome {
+  exited: number[];
+  killed: number[];
+  survivors: number[];
+}
 
+function signalAll(pids: number[], signal: string): void {
   for (const pid of pids) {
     try {
       process.kill(pid, signal);
@@ -68,15 +69,22 @@ export async function endOrphans(orphans: OrphanProcess[], signal: string, timeo
       // Already gone.
     }
   }
+}
 
-  const survivors = await waitForExit(pids, timeoutMs);
-  for (const pid of survivors) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
+/**
+ * Ends processes that no supervisor manages: the stop signal first, then
+ * SIGKILL to those still alive after the timeout.
+ */
+export async function endProcesses(pids: number[], signal: string, timeoutMs: number): Promise<EndOutcome> {
+  signalAll(pids, signal);
+  const stubborn = await waitForExit(pids, timeoutMs);
 
-  return waitForExit(survivors, 2000);
+  signalAll(stubborn, 'SIGKILL');
+  const survivors = await waitForExit(stubborn, 2000);
+
+  return {
+    exited: pids.filter((pid) => !stubborn.includes(pid)),
+    killed: stubborn.filter((pid) => !survivors.includes(pid)),
+    survivors,
+  };
 }

@@ -12,8 +12,8 @@ let api: Pm2Api | undefined;
 /**
  * Loads PM2's programmatic API for this PM2_HOME. PM2 7.0.4 reads PM2_HOME
  * when its module loads and creates folders there, so the variable is set
- * first; the caller has already made sure a daemon is running, because
- * connect() would spawn one with the caller's whole environment.
+ * first. The caller must already have a daemon running, because connect()
+ * would otherwise spawn one with the caller's whole environment.
  */
 async function loadApi(home: string, timeoutSeconds: number): Promise<Pm2Api> {
   if (api !== undefined) {
@@ -56,7 +56,7 @@ export async function startApp(home: string, app: Pm2AppDefinition, timeoutSecon
   const pm2 = await loadApi(home, timeoutSeconds);
 
   try {
-    await withTimeout(`start ${app.name}`, timeoutSeconds, home, (done) => pm2.start({ ...app }, (error) => done(error)));
+    await withTimeout(`start (${app.name})`, timeoutSeconds, home, (done) => pm2.start({ ...app }, (error) => done(error)));
   } catch (error) {
     if (error instanceof CliError) {
       throw error;

@@ -1,7 +1,7 @@
 import { CliError, ExitCode, SupervisorTimeoutError, type ExitCodeValue } from '../errors';
 import { supervisorFiles } from './home';
 
-/** What PM2's getMonitorData returns for one app (the fields this tool reads). */
+/** One app as PM2's getMonitorData returns it (the fields this tool reads). */
 export interface Pm2Process {
   pid: number;
   name: string;
@@ -22,7 +22,7 @@ export interface Pm2Process {
   };
 }
 
-/** What PM2's getReport returns (the fields this tool reads). */
+/** PM2's getReport result (the fields this tool reads). */
 export interface Pm2Report {
   pm2_version: string;
   started_at: number;
@@ -43,7 +43,7 @@ interface AxonRpcClient {
 /**
  * A connection to the PM2 daemon's RPC socket. It uses the axon modules that
  * ship inside pm2 rather than PM2's whole API: that API spawns a daemon when
- * none answers, and loading it costs more than status should.
+ * none responds, and loading it costs more than status should.
  */
 export class SupervisorConnection {
   private constructor(
@@ -81,7 +81,7 @@ export class SupervisorConnection {
     });
   }
 
-  /** Calls one RPC method; rejects when the daemon reports an error or does not answer in time. */
+  /** Calls one RPC method; rejects when the daemon reports an error or times out. */
   call<T>(method: string, argument: unknown, timeoutSeconds = this.timeoutSeconds): Promise<T> {
     return new Promise((resolve, reject) => {
       // NOTE: PM2 7.0.4's RPC has no timeout of its own; a dead daemon never calls back.

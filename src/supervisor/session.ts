@@ -75,7 +75,7 @@ export async function warnOnSignalChange(connection: SupervisorConnection, confi
 /**
  * Connects to a daemon that must already run. Returns undefined when none
  * runs (a stale socket counts as none); never spawns one. timeoutExitCode is
- * the exit code for a daemon that does not answer or belongs to another account.
+ * the exit code for a daemon that times out or belongs to another account.
  */
 export async function openRunningSupervisor(
   config: Config,

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 
 import ecosystem from '../../ecosystem.config';
-import type { ComponentConfig } from '../config/types';
+import type { ComponentConfig, Config } from '../config/types';
 import { CliError, ExitCode } from '../errors';
 import { paint, progress } from '../output';
 import { formatSeconds } from '../status/format';
@@ -151,6 +151,19 @@ function failureMessage(failures: Failure[], logOffsets: Map<string, number>): s
     .join('\n');
 }
 
+/** Says which components a failed start left online and which it never started. */
+function summarizeFailedStart(config: Config, groups: ComponentConfig[][], failedGroup: number, failures: Failure[]): string {
+  const failed = new Set(failures.map((failure) => failure.component.id));
+  const online = groups.slice(0, failedGroup + 1).flat().filter((component) => !failed.has(component.id));
+  const notStarted = groups.slice(failedGroup + 1).flat();
+  const list = (items: ComponentConfig[]): string => (items.length === 0 ? 'none' : items.map((item) => item.id).join(', '));
+
+  return (
+    `online: ${list(online)}; not started: ${list(notStarted)}. ` +
+    `Fix the failed component and run "${config.invocation} start" again, or "${config.invocation} stop" to take the rest down`
+  );
+}
+
 /**
  * Starts the components in ascending startPriority. Components of one
  * priority start together; the next group waits for the start window of the
@@ -159,7 +172,9 @@ function failureMessage(failures: Failure[], logOffsets: Map<string, number>): s
 export async function startComponents(session: Session, components: ComponentConfig[]): Promise<void> {
   const { config } = session;
 
-  for (const group of groupByPriority(components)) {
+  const groups = groupByPriority(components);
+
+  for (const [index, group] of groups.entries()) {
     const processes = componentProcesses(await session.connection.listProcesses(), config);
     const toStart: ComponentConfig[] = [];
 
@@ -192,7 +207,8 @@ export async function startComponents(session: Session, components: ComponentCon
     const failures = await watchStartWindow(session, toStart, startedAt);
     if (failures.length > 0) {
       await stopFailed(session, failures);
-      throw new CliError(failureMessage(failures, logOffsets), ExitCode.failed);
+      const summary = summarizeFailedStart(config, groups, index, failures);
+      throw new CliError(`${failureMessage(failures, logOffsets)}\n${summary}`, ExitCode.failed);
     }
   }
 }

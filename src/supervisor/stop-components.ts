@@ -1,6 +1,7 @@
-import type { ComponentConfig } from '../config/types';
+import type { ComponentConfig, Config } from '../config/types';
 import { progress } from '../output';
 import { formatSeconds } from '../status/format';
+import { endProcesses, findComponentProcesses, type OrphanProcess } from './orphans';
 import { waitForExit } from './processes';
 import type { Pm2Process } from './rpc';
 import type { Session } from './session';
@@ -22,11 +23,59 @@ function labelOf(process: Pm2Process, components: ComponentConfig[]): { id: stri
 }
 
 /**
+ * Ends the processes a component left behind: children that a wrapper script
+ * detached, or the whole component after its supervisor died. Each gets the
+ * stop signal, then SIGKILL after the component's stop timeout. Prints a line
+ * per process and returns those that survived.
+ */
+export async function endLeftovers(
+  config: Config,
+  label: { id: string; name: string },
+  leftovers: OrphanProcess[],
+  timeoutSeconds: number,
+): Promise<Survivor[]> {
+  if (leftovers.length === 0) {
+    return [];
+  }
+
+  const { stopSignal } = config.supervisor;
+  const outcome = await endProcesses(
+    leftovers.map((leftover) => leftover.pid),
+    stopSignal,
+    timeoutSeconds * 1000,
+  );
+  const commandOf = (pid: number): string => leftovers.find((leftover) => leftover.pid === pid)?.command ?? '';
+
+  for (const pid of outcome.exited) {
+    progress(componentLine(label, `ended leftover process ${pid} (${commandOf(pid)}) with ${stopSignal}`));
+  }
+  for (const pid of outcome.killed) {
+    progress(componentLine(label, `killed leftover process ${pid} (${commandOf(pid)}) by SIGKILL after ${formatSeconds(timeoutSeconds)}`));
+  }
+  for (const pid of outcome.survivors) {
+    progress(componentLine(label, `leftover process ${pid} (${commandOf(pid)}) survived SIGKILL`));
+  }
+
+  return outcome.survivors.map((pid) => ({ id: label.id, pid }));
+}
+
+function describeStop(pid: number, elapsedSeconds: number, killTimeoutSeconds: number): string {
+  // NOTE: PM2 7.0.4 does not report whether it had to send SIGKILL, so a stop
+  // that lasted the whole kill_timeout is taken as a forced kill.
+  if (elapsedSeconds >= killTimeoutSeconds) {
+    return `killed by SIGKILL (pid ${pid}) after its ${formatSeconds(killTimeoutSeconds)} stop timeout`;
+  }
+
+  return `stopped (pid ${pid}, exited after ${formatSeconds(elapsedSeconds)})`;
+}
+
+/**
  * Stops one app and removes it from PM2. PM2 sends the stop signal, then
  * SIGKILL once the app's kill_timeout has passed. This function waits for
- * both and then checks that the process is really gone.
+ * both, checks that the process is really gone, and ends any process the
+ * component left behind. Returns the processes that survived.
  */
-export async function stopProcess(session: Session, process: Pm2Process): Promise<Survivor | undefined> {
+export async function stopProcess(session: Session, process: Pm2Process): Promise<Survivor[]> {
   const { connection, config } = session;
   const label = labelOf(process, config.components);
   const pid = process.pid > 0 ? process.pid : undefined;
@@ -38,24 +87,17 @@ export async function stopProcess(session: Session, process: Pm2Process): Promis
 
   if (pid === undefined) {
     progress(componentLine(label, `removed (was ${process.pm2_env.status}, no process)`));
-    return undefined;
+  } else {
+    const [survivor] = await waitForExit([pid], EXIT_GRACE_SECONDS * 1000);
+    if (survivor !== undefined) {
+      progress(componentLine(label, `still running after stop (pid ${survivor})`));
+      return [{ id: label.id, pid: survivor }];
+    }
+    progress(componentLine(label, describeStop(pid, (Date.now() - startedAt) / 1000, killTimeoutSeconds)));
   }
 
-  const [survivor] = await waitForExit([pid], EXIT_GRACE_SECONDS * 1000);
-  if (survivor !== undefined) {
-    progress(componentLine(label, `still running after stop (pid ${survivor})`));
-    return { id: label.id, pid: survivor };
-  }
-
-  const elapsedSeconds = (Date.now() - startedAt) / 1000;
-  // NOTE: PM2 7.0.4 does not report whether it had to send SIGKILL, so a stop
-  // that lasted the whole kill_timeout is taken as a forced kill.
-  const text =
-    elapsedSeconds >= killTimeoutSeconds
-      ? `killed by SIGKILL (pid ${pid}) after its ${formatSeconds(killTimeoutSeconds)} stop timeout`
-      : `stopped (pid ${pid}, exited after ${formatSeconds(elapsedSeconds)})`;
-  progress(componentLine(label, text));
-  return undefined;
+  const leftovers = findComponentProcesses(config.supervisor.home).filter((leftover) => leftover.component === label.id);
+  return endLeftovers(config, label, leftovers, killTimeoutSeconds);
 }
 
 /**
@@ -71,7 +113,7 @@ export async function stopProcesses(session: Session, processes: Pm2Process[]): 
   for (const priority of priorities) {
     const group = processes.filter((process) => priorityOf(process) === priority);
     const results = await Promise.all(group.map((process) => stopProcess(session, process)));
-    survivors.push(...results.filter((survivor): survivor is Survivor => survivor !== undefined));
+    survivors.push(...results.flat());
   }
 
   return survivors;

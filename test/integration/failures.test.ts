@@ -25,6 +25,9 @@ describe('failures and guards', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('is (Image Server) failed to start: exited with code 1 within its 1 s start window; it is stopped now.');
     expect(result.stderr).toContain('fixture: cannot open the catalog, giving up');
+    expect(result.stderr).toContain(
+      `online: svg; not started: ps. Fix the failed component and run "ImageServing --env test --config-dir ${sandbox.configDir} start" again`,
+    );
     expect(state).toEqual({ is: 'stopped', svg: 'online', ps: 'not started' });
   });
 
@@ -131,12 +134,19 @@ describe('failures and guards', () => {
     process.kill(daemon, 'SIGSTOP');
     try {
       const status = await sandbox.run(['status'], {}, 20_000);
+      const json = await sandbox.run(['status', '--json'], {}, 20_000);
       const restart = await sandbox.run(['restart', 'is'], {}, 20_000);
 
       expect(status.code).toBe(4);
-      expect(status.stderr).toContain('the supervisor did not answer');
+      expect(status.stderr).toContain('the supervisor did not list the components within 2 s (PM2 call getMonitorData)');
+      expect(status.stderr).toContain(`kill the PM2 daemon whose pid is in ${sandbox.home}/pm2.pid, then run stop and start`);
+      expect(json.code).toBe(4);
+      const document = JSON.parse(json.stdout) as { supervisor: { running: boolean; pid: number }; error: string };
+      expect(document.supervisor.running).toBe(true);
+      expect(document.supervisor.pid).toBe(daemon);
+      expect(document.error).toContain('the supervisor did not list the components within 2 s');
       expect(restart.code).toBe(1);
-      expect(restart.stderr).toContain('the supervisor did not answer');
+      expect(restart.stderr).toMatch(/the supervisor did not [a-z ]+ within 2 s \(PM2 call \w+\)/);
     } finally {
       process.kill(daemon, 'SIGCONT');
     }

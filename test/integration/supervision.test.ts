@@ -2,9 +2,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { isAlive, jsonStatus, PACKAGE_ROOT, requirePid, Sandbox } from './harness';
+import { commandLine, findProcesses, isAlive, jsonStatus, PACKAGE_ROOT, requirePid, Sandbox } from './harness';
 
 const IGNORE_SIGTERM = join(PACKAGE_ROOT, 'test', 'fixtures', 'ignore-sigterm.js');
+const DETACHING_WRAPPER = join(PACKAGE_ROOT, 'test', 'fixtures', 'detaching-wrapper.sh');
+
+/** Pids of the processes that carry a component's marker variables. */
+function markedProcesses(sandbox: Sandbox, component: string): number[] {
+  return findProcesses(
+    (environ) => environ.includes(`IMAGESERVING_HOME=${sandbox.home}`) && environ.includes(`IMAGESERVING_COMPONENT=${component}`),
+  );
+}
 
 function environmentOf(pid: number): Map<string, string> {
   const entries = readFileSync(`/proc/${pid}/environ`, 'utf8')
@@ -62,6 +70,36 @@ describe('supervision details', () => {
     expect(stop.stderr).toMatch(new RegExp(`^svg\\s+SVG server\\s+killed by SIGKILL \\(pid ${svg}\\) after its 2\\.0 s stop timeout$`, 'm'));
     expect(stop.stderr).toMatch(/^is\s+Image Server\s+stopped \(pid \d+, exited after [\d.]+ s\)$/m);
     expect(isAlive(svg)).toBe(false);
+  });
+
+  it('stop ends processes a wrapper detached', async () => {
+    sandbox = await Sandbox.create();
+    sandbox.writeEnvironment('test', { is: { executable: DETACHING_WRAPPER, args: '[]' } });
+    expect((await sandbox.run(['start'])).code).toBe(0);
+    const helper = markedProcesses(sandbox, 'is').find((pid) => commandLine(pid).join(' ') === 'sleep 300');
+
+    const stop = await sandbox.run(['stop']);
+
+    expect(helper).toBeGreaterThan(0);
+    expect(stop.code).toBe(0);
+    expect(stop.stderr).toMatch(new RegExp(`^is\\s+Image Server\\s+ended leftover process ${helper} \\(sleep 300\\) with SIGTERM$`, 'm'));
+    expect(markedProcesses(sandbox, 'is')).toEqual([]);
+  });
+
+  it('restart of a component ends its leftovers', async () => {
+    sandbox = await Sandbox.create();
+    sandbox.writeEnvironment('test', { is: { executable: DETACHING_WRAPPER, args: '[]' } });
+    expect((await sandbox.run(['start'])).code).toBe(0);
+    const helpersBefore = markedProcesses(sandbox, 'is').filter((pid) => commandLine(pid).join(' ') === 'sleep 300');
+
+    const restart = await sandbox.run(['restart', 'is']);
+    const helpersAfter = markedProcesses(sandbox, 'is').filter((pid) => commandLine(pid).join(' ') === 'sleep 300');
+
+    expect(helpersBefore).toHaveLength(1);
+    expect(restart.code).toBe(0);
+    expect(helpersAfter).toHaveLength(1);
+    expect(helpersAfter[0]).not.toBe(helpersBefore[0]);
+    expect(isAlive(helpersBefore[0])).toBe(false);
   });
 
   it('orphans of a killed supervisor are found and ended', async () => {

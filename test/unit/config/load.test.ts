@@ -456,6 +456,16 @@ const BROKEN_CASES: BrokenCase[] = [
     ],
   },
   {
+    name: 'env name PM2 reserves',
+    files: { 'staging.yaml': withPsLines('    env:', '      name: catalina', '      autorestart: "false"', '      NAME: fine') },
+    problems: [
+      'config/staging.yaml:8:7 components.ps.env.name: reserved name (got "name", ' +
+        'which PM2 would read as a setting of the app itself, expected another variable name)',
+      'config/staging.yaml:9:7 components.ps.env.autorestart: reserved name (got "autorestart", ' +
+        'which PM2 would read as a setting of the app itself, expected another variable name)',
+    ],
+  },
+  {
     name: 'stopSignal SIGKILL',
     files: { 'staging.yaml': VALID.replace('/pm2\n', '/pm2\n  stopSignal: SIGKILL\n') },
     problems: [
