@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-/** Whether a process with this pid exists (zombies count as gone). */
+/** Checks whether a process with this pid exists; a zombie counts as gone. */
 export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

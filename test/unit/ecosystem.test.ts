@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 // require, which cannot load the TypeScript source.
 import ecosystem from '../../ecosystem.config';
 import type { ComponentConfig, ComponentId, Config } from '../../src/config/types';
+import { VALID_CONFIG_YAML } from './fixtures/valid-config';
 
 const PACKAGE_ROOT = resolve(__dirname, '..', '..');
 const HOME = '/var/lib/imageserving/pm2';
@@ -198,21 +199,6 @@ describe('ecosystem.buildEcosystem', () => {
   });
 });
 
-const VALID_YAML = [
-  'supervisor:',
-  '  home: /tmp/imageserving-test/pm2',
-  'components:',
-  '  ps:',
-  '    executable: /opt/scene7/tomcat/bin/catalina.sh',
-  '    port: 8080',
-  '  is:',
-  '    executable: /opt/scene7/bin/ImageServer64',
-  '    port: 27345',
-  '  svg:',
-  '    executable: java',
-  '    port: 27346',
-  '',
-].join('\n');
 
 /** Requires dist/ecosystem.config.js in a new Node.js process, as pm2 does, and returns what it printed. */
 function requireCompiled(cwd: string, env: NodeJS.ProcessEnv): { apps?: { name: string; script: string }[]; error?: string } {
@@ -247,7 +233,7 @@ describe('compiled ecosystem file', () => {
   });
 
   it('exposes apps to pm2', () => {
-    writeFileSync(join(configDir, 'staging.yaml'), VALID_YAML);
+    writeFileSync(join(configDir, 'staging.yaml'), VALID_CONFIG_YAML);
 
     const output = requireCompiled(root, { IMAGESERVING_ENV: 'staging', IMAGESERVING_CONFIG_DIR: configDir });
 
@@ -261,7 +247,7 @@ describe('compiled ecosystem file', () => {
   });
 
   it('apps getter throws on broken config', () => {
-    const broken = VALID_YAML.replace('port: 8080', 'port: 0').replace('executable: java', 'executable: 17');
+    const broken = VALID_CONFIG_YAML.replace('port: 8080', 'port: 0').replace('executable: java', 'executable: 17');
     writeFileSync(join(configDir, 'staging.yaml'), broken);
 
     const output = requireCompiled(root, { IMAGESERVING_ENV: 'staging', IMAGESERVING_CONFIG_DIR: configDir });

@@ -5,29 +5,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { loadConfig, locateConfig } from '../../../src/config/load';
 import { ConfigError } from '../../../src/errors';
+import { VALID_CONFIG_YAML } from '../fixtures/valid-config';
 
 const PACKAGE_ROOT = resolve(__dirname, '..', '..', '..');
 
-/**
- * A valid environment file. The broken cases below edit single lines of it,
- * so line numbers in their messages count from this layout: ps's port is
- * line 6, and a line inserted after it becomes line 7.
- */
-const VALID = [
-  'supervisor:',
-  '  home: /tmp/imageserving-test/pm2',
-  'components:',
-  '  ps:',
-  '    executable: /opt/scene7/tomcat/bin/catalina.sh',
-  '    port: 8080',
-  '  is:',
-  '    executable: /opt/scene7/bin/ImageServer64',
-  '    port: 27345',
-  '  svg:',
-  '    executable: java',
-  '    port: 27346',
-  '',
-].join('\n');
+/** The broken cases below edit single lines of this file, so their line numbers count from its layout. */
+const VALID = VALID_CONFIG_YAML;
 
 /** VALID with lines inserted after ps's port, so the first of them is line 7. */
 function withPsLines(...lines: string[]): string {
