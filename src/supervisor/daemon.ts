@@ -70,7 +70,7 @@ export function spawnDaemon(supervisor: SupervisorConfig): Promise<number> {
 
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      fail(`no answer within ${supervisor.callTimeout} s`);
+      fail(`no reply within ${supervisor.callTimeout} s`);
     }, supervisor.callTimeout * 1000);
 
     child.once('error', (error) => fail(error.message));
@@ -86,13 +86,26 @@ export function spawnDaemon(supervisor: SupervisorConfig): Promise<number> {
 }
 
 /**
+ * Checks whether a pid belongs to a PM2 daemon, which titles itself
+ * "PM2 v7.0.4: God Daemon (PM2_HOME)". A pid file that survived a reboot can
+ * name a pid that another program now has.
+ */
+function isPm2Daemon(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('God Daemon');
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Removes the socket and pid files of a daemon that was killed, so a new one
  * can start, and warns that it did. Throws when the recorded daemon process
  * is still alive.
  */
 export function removeStaleFiles(home: string): void {
   const pid = readDaemonPid(home);
-  if (pid !== undefined && isProcessAlive(pid) && pid !== process.pid) {
+  if (pid !== undefined && pid !== process.pid && isProcessAlive(pid) && isPm2Daemon(pid)) {
     throw new CliError(
       `the supervisor's socket in ${home} does not accept connections, but its process ${pid} is still alive; ` +
         `stop it with "kill ${pid}" and run the command again`,

@@ -1,4 +1,4 @@
-import { chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -123,6 +123,22 @@ describe('failures and guards', () => {
     expect(start.stderr).toContain('removed the socket and pid files of a supervisor that is no longer running');
     expect(after.components.map((component) => component.state)).toEqual(['online', 'online', 'online']);
     expect(after.supervisor.pid).not.toBe(before.supervisor.pid);
+  });
+
+  it('stale pid file of another program', async () => {
+    sandbox = await Sandbox.create();
+    expect((await sandbox.run(['start'])).code).toBe(0);
+    for (const pid of sandbox.processes()) {
+      process.kill(pid, 'SIGKILL');
+    }
+    // After a reboot the recorded pid can belong to any program; here it is the test runner.
+    writeFileSync(join(sandbox.home, 'pm2.pid'), String(process.pid));
+
+    const start = await sandbox.run(['start']);
+
+    expect(start.code).toBe(0);
+    expect(start.stderr).toContain('removed the socket and pid files of a supervisor that is no longer running');
+    expect(isAlive(process.pid)).toBe(true);
   });
 
   it('hung supervisor gives exit 4', async () => {
