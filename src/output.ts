@@ -22,3 +22,8 @@ export function warn(line: string): void {
 export function result(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
+
+/** Formats a progress line about one component: id and name in columns, then the text. */
+export function componentLine(component: { id: string; name: string }, text: string): string {
+  return `${component.id.padEnd(4)}${component.name.padEnd(17)}${text}`;
+}

@@ -2,6 +2,7 @@ import { loadConfig } from '../config/load';
 import type { ComponentId, Config } from '../config/types';
 import { CliError, ExitCode, type ExitCodeValue } from '../errors';
 import { result } from '../output';
+import { observeComponents } from '../status/observe';
 import { buildReport, notRunningMessage, renderReport, type StatusReport } from '../status/report';
 import { findComponentProcesses, type OrphanProcess } from '../supervisor/orphans';
 import { componentProcesses, daemonPid, openRunningSupervisor, type Session } from '../supervisor/session';
@@ -34,7 +35,10 @@ async function collectReport(session: Session, ids: ComponentId[]): Promise<Stat
 
   try {
     const [list, report] = await Promise.all([connection.listProcesses(), connection.report()]);
-    return buildReport(config, ids, componentProcesses(list, config), report, daemonPid(config), Date.now());
+    const processes = componentProcesses(list, config);
+    const listed = config.components.filter((component) => ids.includes(component.id));
+    const observations = await observeComponents(listed, processes);
+    return buildReport(config, ids, processes, report, daemonPid(config), Date.now(), observations);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new CliError(`status unknown: ${reason}`, ExitCode.unknown);

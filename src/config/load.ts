@@ -216,7 +216,9 @@ export function loadConfig(options: ConfigOptions = {}): Config {
 
   const raw = merged as RawSettings;
   const supervisor = resolveSupervisor(raw.supervisor, location.configDir);
-  const components = COMPONENT_IDS.map((id) => resolveComponent(id, raw.components[id], location.configDir, supervisor.home));
+  const components = COMPONENT_IDS.map((id) =>
+    resolveComponent(id, raw.components[id], location.configDir, supervisor.home, raw.install),
+  );
 
   return { ...location, files, invocation: invocationOf(location), supervisor, components };
 }

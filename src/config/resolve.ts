@@ -1,8 +1,9 @@
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 
+import { installProgram, mergeInstallEnv, type InstallProgram, type RawInstall } from './install';
 import type { SettingProblem } from './validate';
-import { COMPONENT_IDS, type ComponentConfig, type ComponentId, type SupervisorConfig } from './types';
+import { COMPONENT_IDS, type ComponentConfig, type ComponentId, type ReadinessCheck, type SupervisorConfig } from './types';
 
 /**
  * Fields PM2 keeps for each app besides the options of its ecosystem schema.
@@ -33,25 +34,32 @@ function reservedEnvNames(): Set<string> {
 export const MAX_SOCKET_PATH_BYTES = 107;
 
 /** Defaults of the vendor's Server Supervisor (SupervisorRegistry.xml), used where the YAML is silent. */
-const VENDOR_DEFAULTS: Record<ComponentId, { name: string; startPriority: number }> = {
-  ps: { name: 'Platform Server', startPriority: 2 },
-  is: { name: 'Image Server', startPriority: 1 },
-  svg: { name: 'SVG server', startPriority: 1 },
+const VENDOR_DEFAULTS: Record<ComponentId, { name: string; startPriority: number; protocol: ReadinessCheck['protocol'] }> = {
+  ps: { name: 'Platform Server', startPriority: 2, protocol: 'http' },
+  is: { name: 'Image Server', startPriority: 1, protocol: 'tcp' },
+  svg: { name: 'SVG server', startPriority: 1, protocol: 'tcp' },
 };
 
 const DEFAULT_START_DELAY = 5;
+/** Seconds; a Tomcat with many web apps can take minutes, so this is generous. */
+const DEFAULT_START_TIMEOUT = 120;
 const DEFAULT_STOP_TIMEOUT = 60;
+
+const EXECUTABLE_EXPECTED =
+  'the program to run: an absolute path, a path relative to the config folder, or a command name found in PATH';
 const DEFAULT_CALL_TIMEOUT = 10;
 
 interface RawComponent {
   name?: string;
-  executable: string;
+  executable?: string;
   args?: string[];
   cwd?: string;
   env?: Record<string, string>;
-  port: number;
+  port?: number;
+  readiness?: { protocol?: ReadinessCheck['protocol']; host?: string; path?: string };
   startPriority?: number;
   startDelay?: number;
+  startTimeout?: number;
   stopTimeout?: number;
   restart?: { autorestart?: boolean; maxRestarts?: number; minUptime?: number; backoff?: number };
   memoryLimit?: string;
@@ -61,6 +69,7 @@ interface RawComponent {
 /** Settings as the schema has checked them; optional keys may still be missing. */
 export interface RawSettings {
   supervisor: { home: string; namespace?: string; stopSignal?: string; callTimeout?: number };
+  install?: RawInstall;
   components: Record<ComponentId, RawComponent>;
 }
 
@@ -91,25 +100,58 @@ export function resolveSupervisor(raw: RawSettings['supervisor'], configDir: str
   };
 }
 
+/**
+ * Picks what the component runs: its own executable, args, cwd and env when the
+ * YAML names an executable, otherwise the install section's program, with the
+ * YAML's args, cwd and env laid over it.
+ */
+function resolveProgram(raw: RawComponent, install: InstallProgram | undefined, configDir: string): InstallProgram {
+  if (raw.executable !== undefined || install === undefined) {
+    // checkSettings has reported a component with neither an executable nor an install section.
+    const executable = resolveExecutable(raw.executable ?? '', configDir);
+    const defaultCwd = isAbsolute(executable) ? dirname(executable) : configDir;
+
+    return {
+      executable,
+      args: raw.args ?? [],
+      cwd: raw.cwd === undefined ? defaultCwd : resolvePath(raw.cwd, configDir),
+      env: raw.env ?? {},
+      requiredFiles: [],
+    };
+  }
+
+  return {
+    executable: install.executable,
+    args: raw.args ?? install.args,
+    cwd: raw.cwd === undefined ? install.cwd : resolvePath(raw.cwd, configDir),
+    env: mergeInstallEnv(install.env, raw.env ?? {}),
+    requiredFiles: install.requiredFiles,
+  };
+}
+
 export function resolveComponent(
   id: ComponentId,
   raw: RawComponent,
   configDir: string,
   home: string,
+  install?: RawInstall,
 ): ComponentConfig {
-  const executable = resolveExecutable(raw.executable, configDir);
-  const defaultCwd = isAbsolute(executable) ? dirname(executable) : configDir;
+  const fromInstall = install === undefined ? undefined : installProgram(id, install, (path) => resolvePath(path, configDir));
+  const program = resolveProgram(raw, fromInstall, configDir);
 
   return {
     id,
     name: raw.name ?? VENDOR_DEFAULTS[id].name,
-    executable,
-    args: raw.args ?? [],
-    cwd: raw.cwd === undefined ? defaultCwd : resolvePath(raw.cwd, configDir),
-    env: raw.env ?? {},
+    ...program,
     port: raw.port,
+    readiness: {
+      protocol: raw.readiness?.protocol ?? VENDOR_DEFAULTS[id].protocol,
+      host: raw.readiness?.host ?? '127.0.0.1',
+      path: raw.readiness?.path ?? '/',
+    },
     startPriority: raw.startPriority ?? VENDOR_DEFAULTS[id].startPriority,
     startDelay: raw.startDelay ?? DEFAULT_START_DELAY,
+    startTimeout: raw.startTimeout ?? DEFAULT_START_TIMEOUT,
     stopTimeout: raw.stopTimeout ?? DEFAULT_STOP_TIMEOUT,
     restart: {
       autorestart: raw.restart?.autorestart ?? true,
@@ -134,7 +176,8 @@ export function checkSettings(settings: unknown, configDir: string): SettingProb
   const problems: SettingProblem[] = [];
   const root = (settings ?? {}) as {
     supervisor?: { home?: unknown };
-    components?: Record<string, { port?: unknown; env?: unknown } | null>;
+    install?: unknown;
+    components?: Record<string, { port?: unknown; env?: unknown; executable?: unknown } | null>;
   };
 
   const home = root.supervisor?.home;
@@ -147,6 +190,16 @@ export function checkSettings(settings: unknown, configDir: string): SettingProb
         message:
           `path too long for PM2's socket (got ${socketPath}, ${socketBytes} bytes, ` +
           `expected at most ${MAX_SOCKET_PATH_BYTES} bytes for a Unix socket path); choose a shorter folder`,
+      });
+    }
+  }
+
+  for (const id of COMPONENT_IDS) {
+    const component = root.components?.[id];
+    if (root.install === undefined && typeof component === 'object' && component !== null && component.executable === undefined) {
+      problems.push({
+        path: ['components', id, 'executable'],
+        message: `missing required key (expected ${EXECUTABLE_EXPECTED}, or an install section that provides it)`,
       });
     }
   }

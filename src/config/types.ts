@@ -16,6 +16,18 @@ export interface RestartPolicy {
   backoff: number;
 }
 
+/**
+ * The probe that tells whether a component serves: a TCP connect, or an HTTP
+ * request where any HTTP response counts, since it proves the connector is up.
+ */
+export interface ReadinessCheck {
+  protocol: 'tcp' | 'http';
+  /** Address the probe connects to. */
+  host: string;
+  /** Request path of the HTTP probe. */
+  path: string;
+}
+
 /** One component with every default applied and every path absolute. */
 export interface ComponentConfig {
   id: ComponentId;
@@ -25,10 +37,17 @@ export interface ComponentConfig {
   args: string[];
   cwd: string;
   env: Record<string, string>;
-  port: number;
+  /** Files the component reads besides its executable, such as the SVG server's jar; checked before start. */
+  requiredFiles: string[];
+  /** TCP port the component serves on; undefined when none is configured, so readiness is only "online". */
+  port?: number;
+  /** How start and status check that the component answers on its port. */
+  readiness: ReadinessCheck;
   startPriority: number;
-  /** Seconds. */
+  /** Seconds: the minimum pause after a priority group starts, before the next group starts. */
   startDelay: number;
+  /** Seconds a component may take to answer on its port before start fails. */
+  startTimeout: number;
   /** Seconds. */
   stopTimeout: number;
   restart: RestartPolicy;

@@ -3,6 +3,16 @@ import type { OrphanProcess } from '../supervisor/orphans';
 import type { Pm2Process, Pm2Report } from '../supervisor/rpc';
 import { formatBytes, formatUptime, renderTable } from './format';
 
+/** Whether an online component answered the readiness check on its port just now. */
+export type Health = 'ok' | 'not answering';
+
+/** What status reads of a running component besides PM2's list: tree memory from /proc and a port check. */
+export interface Observation {
+  /** Resident memory of the component's whole process tree. */
+  memoryBytes?: number;
+  health?: Health;
+}
+
 /** One component's row in the status report; numbers are raw (seconds, bytes). */
 export interface ComponentStatus {
   id: ComponentId;
@@ -11,8 +21,11 @@ export interface ComponentStatus {
   state: string;
   pid: number | null;
   uptimeSeconds: number | null;
+  /** Resident memory of the main process and its descendants. */
   memoryBytes: number | null;
   restarts: number;
+  /** null when the component is not online or has no port to check. */
+  health: Health | null;
 }
 
 export interface SupervisorStatus {
@@ -33,9 +46,23 @@ export interface StatusReport {
   error?: string;
 }
 
-export function componentStatus(component: ComponentConfig, process: Pm2Process | undefined, now: number): ComponentStatus {
+export function componentStatus(
+  component: ComponentConfig,
+  process: Pm2Process | undefined,
+  now: number,
+  observation: Observation = {},
+): ComponentStatus {
   if (process === undefined) {
-    return { id: component.id, name: component.name, state: 'not started', pid: null, uptimeSeconds: null, memoryBytes: null, restarts: 0 };
+    return {
+      id: component.id,
+      name: component.name,
+      state: 'not started',
+      pid: null,
+      uptimeSeconds: null,
+      memoryBytes: null,
+      restarts: 0,
+      health: null,
+    };
   }
 
   const env = process.pm2_env;
@@ -49,8 +76,10 @@ export function componentStatus(component: ComponentConfig, process: Pm2Process 
     state: env.status,
     pid: online ? process.pid : null,
     uptimeSeconds,
-    memoryBytes: online ? (process.monit?.memory ?? null) : null,
+    // PM2's own figure is the main process only; it stands in when /proc could not be read.
+    memoryBytes: online ? (observation.memoryBytes ?? process.monit?.memory ?? null) : null,
     restarts: env.restart_time ?? 0,
+    health: online && component.port !== undefined ? (observation.health ?? null) : null,
   };
 }
 
@@ -61,6 +90,7 @@ export function buildReport(
   report: Pm2Report,
   daemonPid: number | undefined,
   now: number,
+  observations: Map<string, Observation> = new Map(),
 ): StatusReport {
   return {
     environment: config.environment,
@@ -73,7 +103,7 @@ export function buildReport(
     },
     components: config.components
       .filter((component) => ids.includes(component.id))
-      .map((component) => componentStatus(component, processes.get(component.id), now)),
+      .map((component) => componentStatus(component, processes.get(component.id), now, observations.get(component.id))),
   };
 }
 
@@ -88,12 +118,13 @@ export function renderReport(report: StatusReport): string {
     `Image Serving (${report.environment}) - supervisor PM2 ${supervisor.pm2Version ?? '?'}, ` +
     `pid ${supervisor.pid ?? '?'}, up ${orDash(supervisor.uptimeSeconds, formatUptime)}, home ${supervisor.home}`;
 
-  const rows = [['ID', 'COMPONENT', 'STATE', 'PID', 'UPTIME', 'MEMORY', 'RESTARTS']];
+  const rows = [['ID', 'COMPONENT', 'STATE', 'HEALTH', 'PID', 'UPTIME', 'MEMORY', 'RESTARTS']];
   for (const component of report.components) {
     rows.push([
       component.id,
       component.name,
       component.state,
+      component.health ?? '-',
       orDash(component.pid, String),
       orDash(component.uptimeSeconds, formatUptime),
       orDash(component.memoryBytes, formatBytes),

@@ -27,6 +27,15 @@ function describeExecutable(path: string): string | undefined {
   return undefined;
 }
 
+function isReadableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** Finds a bare command name in PATH, as the component's environment sets it. */
 export function findInPath(command: string, pathVariable: string | undefined): string | undefined {
   for (const folder of (pathVariable ?? '').split(delimiter)) {
@@ -59,6 +68,12 @@ function checkComponent(component: ComponentConfig): string[] {
   }
   if (!isFolder) {
     problems.push(`${id}: working folder ${cwd} not found (components.${id}.cwd)`);
+  }
+
+  for (const file of component.requiredFiles) {
+    if (!isReadableFile(file)) {
+      problems.push(`${id}: ${file} not found or not readable (set by the install section)`);
+    }
   }
 
   return problems;

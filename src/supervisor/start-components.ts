@@ -3,21 +3,12 @@ import { readFileSync, statSync } from 'node:fs';
 import ecosystem from '../../ecosystem.config';
 import type { ComponentConfig, Config } from '../config/types';
 import { CliError, ExitCode } from '../errors';
-import { paint, progress } from '../output';
-import { formatSeconds } from '../status/format';
+import { componentLine, progress } from '../output';
 import { startApp } from './pm2-api';
-import { sleep } from './processes';
-import type { Pm2Process } from './rpc';
 import { componentProcesses, type Session } from './session';
+import { watchStart, type Failure } from './start-watch';
 
-const POLL_INTERVAL_MS = 200;
-/** Shortest start window, so a process that dies at once is caught even with startDelay 0. */
-const MIN_START_WINDOW_SECONDS = 1;
-const ERROR_LOG_LINES = 10;
-
-export function componentLine(component: { id: string; name: string }, text: string): string {
-  return `${component.id.padEnd(4)}${component.name.padEnd(17)}${text}`;
-}
+const LOG_LINES = 10;
 
 /** Groups components by startPriority, lowest first. */
 export function groupByPriority(components: ComponentConfig[]): ComponentConfig[][] {
@@ -34,8 +25,8 @@ function fileSize(file: string): number {
   }
 }
 
-/** Returns the last lines a log file got since it had `offset` bytes, indented for the terminal. */
-function tailOfLog(file: string, offset: number): string {
+/** Returns the last lines a log file got since it had `offset` bytes, indented for the terminal; undefined when it got none. */
+function tailOfLog(file: string, offset: number): string | undefined {
   let text: string;
   try {
     text = readFileSync(file).subarray(offset).toString('utf8');
@@ -43,93 +34,8 @@ function tailOfLog(file: string, offset: number): string {
     return `  (${file} cannot be read)`;
   }
 
-  const lines = text.trimEnd().split('\n').slice(-ERROR_LOG_LINES);
-  return lines[0] === '' ? '  (nothing was written to it during this start)' : lines.map((line) => `  ${line}`).join('\n');
-}
-
-function describeExit(process: Pm2Process | undefined): string {
-  const code = process?.pm2_env.exit_code;
-
-  // PM2 7.0.4 records the exit code only; a process ended by a signal has none.
-  return typeof code === 'number' ? `exited with code ${code}` : 'was ended by a signal';
-}
-
-interface Failure {
-  component: ComponentConfig;
-  reason: string;
-  process?: Pm2Process;
-}
-
-/**
- * Watches freshly started components through their start window: each must
- * come online and stay up with the same pid. Prints a line as each comes online.
- */
-async function watchStartWindow(session: Session, components: ComponentConfig[], startedAt: number): Promise<Failure[]> {
-  const windowSeconds = Math.max(MIN_START_WINDOW_SECONDS, ...components.map((component) => component.startDelay));
-  const deadline = startedAt + windowSeconds * 1000;
-  const firstPid = new Map<string, number>();
-  const failures = new Map<string, Failure>();
-
-  for (;;) {
-    const processes = componentProcesses(await session.connection.listProcesses(), session.config);
-
-    for (const component of components) {
-      if (failures.has(component.id)) {
-        continue;
-      }
-
-      const process = processes.get(component.id);
-      const failure = checkStarting(component, process, firstPid, startedAt, windowSeconds);
-      if (failure !== undefined) {
-        failures.set(component.id, failure);
-      }
-    }
-
-    if (Date.now() >= deadline || failures.size === components.length) {
-      break;
-    }
-    await sleep(POLL_INTERVAL_MS);
-  }
-
-  for (const component of components) {
-    if (!failures.has(component.id) && !firstPid.has(component.id)) {
-      failures.set(component.id, { component, reason: `did not come online within its ${windowSeconds} s start window` });
-    }
-  }
-
-  return [...failures.values()];
-}
-
-function checkStarting(
-  component: ComponentConfig,
-  process: Pm2Process | undefined,
-  firstPid: Map<string, number>,
-  startedAt: number,
-  windowSeconds: number,
-): Failure | undefined {
-  if (process === undefined) {
-    return { component, reason: 'disappeared from the supervisor while starting' };
-  }
-
-  const { status, restart_time: restarts = 0 } = process.pm2_env;
-  const within = `within its ${windowSeconds} s start window`;
-
-  if (status === 'errored' || status === 'stopped' || restarts > 0) {
-    return { component, process, reason: `${describeExit(process)} ${within}` };
-  }
-
-  const seen = firstPid.get(component.id);
-  if (status === 'online' && process.pid > 0) {
-    if (seen === undefined) {
-      firstPid.set(component.id, process.pid);
-      const seconds = formatSeconds((Date.now() - startedAt) / 1000);
-      progress(componentLine(component, `${paint('green', 'online')} (pid ${process.pid}, started in ${seconds})`));
-    } else if (seen !== process.pid) {
-      return { component, process, reason: `${describeExit(process)} and was restarted ${within}` };
-    }
-  }
-
-  return undefined;
+  const lines = text.trimEnd().split('\n').slice(-LOG_LINES);
+  return lines[0] === '' ? undefined : lines.map((line) => `  ${line}`).join('\n');
 }
 
 async function stopFailed(session: Session, failures: Failure[]): Promise<void> {
@@ -141,14 +47,32 @@ async function stopFailed(session: Session, failures: Failure[]): Promise<void> 
   }
 }
 
-function failureMessage(failures: Failure[], logOffsets: Map<string, number>): string {
+/** Quotes the lines each log of the component got during this start, or notes that neither got any. */
+function newLogLines(component: ComponentConfig, offsets: LogOffsets): string {
+  const parts: string[] = [];
+
+  for (const [log, offset] of [
+    [component.logs.err, offsets.err.get(component.id) ?? 0],
+    [component.logs.out, offsets.out.get(component.id) ?? 0],
+  ] as const) {
+    const tail = tailOfLog(log, offset);
+    if (tail !== undefined) {
+      parts.push(`Last lines of ${log}:\n${tail}`);
+    }
+  }
+
+  return parts.length > 0 ? parts.join('\n') : `Nothing was written to ${component.logs.err} or ${component.logs.out} during this start.`;
+}
+
+function failureMessage(failures: Failure[], offsets: LogOffsets): string {
   return failures
-    .map(({ component, reason }) => {
-      const log = component.logs.err;
-      const tail = tailOfLog(log, logOffsets.get(component.id) ?? 0);
-      return `${component.id} (${component.name}) failed to start: ${reason}; it is stopped now.\nLast lines of ${log}:\n${tail}`;
-    })
+    .map(({ component, reason }) => `${component.id} (${component.name}) failed to start: ${reason}; it is stopped now.\n${newLogLines(component, offsets)}`)
     .join('\n');
+}
+
+interface LogOffsets {
+  out: Map<string, number>;
+  err: Map<string, number>;
 }
 
 /** Says which components a failed start left online and which it never started. */
@@ -166,8 +90,9 @@ function summarizeFailedStart(config: Config, groups: ComponentConfig[][], faile
 
 /**
  * Starts the components in ascending startPriority. Components of one
- * priority start together; the next group waits for the start window of the
- * previous one. Components already online are left alone.
+ * priority start together; the next group starts once every component of the
+ * previous one answers on its port and its startDelay has passed. Components
+ * already online are left alone.
  */
 export async function startComponents(session: Session, components: ComponentConfig[]): Promise<void> {
   const { config } = session;
@@ -196,7 +121,10 @@ export async function startComponents(session: Session, components: ComponentCon
       continue;
     }
 
-    const logOffsets = new Map(toStart.map((component) => [component.id, fileSize(component.logs.err)]));
+    const logOffsets: LogOffsets = {
+      out: new Map(toStart.map((component) => [component.id, fileSize(component.logs.out)])),
+      err: new Map(toStart.map((component) => [component.id, fileSize(component.logs.err)])),
+    };
     const startedAt = Date.now();
     await Promise.all(
       toStart.map((component) =>
@@ -204,7 +132,8 @@ export async function startComponents(session: Session, components: ComponentCon
       ),
     );
 
-    const failures = await watchStartWindow(session, toStart, startedAt);
+    // startDelay is a pause before the next group, so the last group does not wait for it.
+    const failures = await watchStart(session, toStart, startedAt, index < groups.length - 1);
     if (failures.length > 0) {
       await stopFailed(session, failures);
       const summary = summarizeFailedStart(config, groups, index, failures);

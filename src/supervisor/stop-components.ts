@@ -1,11 +1,12 @@
 import type { ComponentConfig, Config } from '../config/types';
-import { progress } from '../output';
+import { componentLine, progress } from '../output';
 import { formatSeconds } from '../status/format';
 import { endProcesses, findComponentProcesses, type OrphanProcess } from './orphans';
 import { waitForExit } from './processes';
 import type { Pm2Process } from './rpc';
 import type { Session } from './session';
-import { componentLine } from './start-components';
+import { describeEnding, logSize, readStopOutcome, type StopOutcome } from './stop-outcome';
+import { supervisorFiles } from './home';
 
 /** Seconds to wait, after PM2 reports an app stopped, for its process to be gone. */
 const EXIT_GRACE_SECONDS = 3;
@@ -59,14 +60,17 @@ export async function endLeftovers(
   return outcome.survivors.map((pid) => ({ id: label.id, pid }));
 }
 
-function describeStop(pid: number, elapsedSeconds: number, killTimeoutSeconds: number): string {
-  // NOTE: PM2 7.0.4 does not report whether it had to send SIGKILL, so a stop
-  // that lasted the whole kill_timeout is taken as a forced kill.
-  if (elapsedSeconds >= killTimeoutSeconds) {
+function describeStop(pid: number, elapsedSeconds: number, killTimeoutSeconds: number, outcome: StopOutcome | undefined): string {
+  // NOTE: when the daemon log cannot be read, a stop that lasted the whole
+  // kill_timeout is taken as a forced kill, since PM2 7.0.4 reports it nowhere else.
+  const forced = outcome?.forced ?? elapsedSeconds >= killTimeoutSeconds;
+  if (forced) {
     return `killed by SIGKILL (pid ${pid}) after its ${formatSeconds(killTimeoutSeconds)} stop timeout`;
   }
 
-  return `stopped (pid ${pid}, exited after ${formatSeconds(elapsedSeconds)})`;
+  const ending = outcome === undefined ? undefined : describeEnding(outcome);
+  const how = ending ?? 'exited';
+  return `stopped on its own (pid ${pid}, ${how} after ${formatSeconds(elapsedSeconds)})`;
 }
 
 /**
@@ -80,6 +84,8 @@ export async function stopProcess(session: Session, process: Pm2Process): Promis
   const label = labelOf(process, config.components);
   const pid = process.pid > 0 ? process.pid : undefined;
   const killTimeoutSeconds = (process.pm2_env.kill_timeout ?? 1600) / 1000;
+  const daemonLog = supervisorFiles(config.supervisor.home).log;
+  const logOffset = logSize(daemonLog);
   const startedAt = Date.now();
 
   await connection.call('stopProcessId', process.pm_id, killTimeoutSeconds + config.supervisor.callTimeout);
@@ -93,7 +99,9 @@ export async function stopProcess(session: Session, process: Pm2Process): Promis
       progress(componentLine(label, `still running after stop (pid ${survivor})`));
       return [{ id: label.id, pid: survivor }];
     }
-    progress(componentLine(label, describeStop(pid, (Date.now() - startedAt) / 1000, killTimeoutSeconds)));
+    const elapsedSeconds = (Date.now() - startedAt) / 1000;
+    const outcome = readStopOutcome(daemonLog, logOffset, { name: process.name, pmId: process.pm_id, pid });
+    progress(componentLine(label, describeStop(pid, elapsedSeconds, killTimeoutSeconds, outcome)));
   }
 
   const leftovers = findComponentProcesses(config.supervisor.home).filter((leftover) => leftover.component === label.id);

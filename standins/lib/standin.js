@@ -47,6 +47,8 @@ function runStandin(label, protocol) {
           response.end(`${label} stand-in: ${request.method} ${request.url}\n`);
         })
       : net.createServer((socket) => {
+          // A client that hangs up at once, such as a port check, must not take the server down.
+          socket.on('error', (error) => log(label, `connection from ${socket.remoteAddress} ended: ${error.code ?? error.message}`));
           socket.end(`${label} stand-in ready\n`);
         });
 

@@ -42,6 +42,13 @@ export interface SandboxPorts {
  * A temporary installation: its own config folder, PM2_HOME and ports, and the
  * stand-ins as components. Every daemon and child it started is killed by cleanup().
  */
+/** Keys to set in a test environment's YAML, each given as its YAML value text; undefined leaves a key out. */
+export type EnvironmentOverrides = Partial<Record<'ps' | 'is' | 'svg' | 'supervisor' | 'install', Record<string, string | undefined>>>;
+
+function yamlLines(settings: Record<string, string | undefined>, indent: string): string[] {
+  return Object.entries(settings).flatMap(([key, value]) => (value === undefined ? [] : [`${indent}${key}: ${value}`]));
+}
+
 export class Sandbox {
   readonly root: string;
   readonly configDir: string;
@@ -69,16 +76,21 @@ export class Sandbox {
 
   /**
    * Writes config/NAME.yaml with the stand-ins on this sandbox's ports, a 1 s
-   * start window and a 5 s stop timeout. Overrides replace or add supervisor
-   * and component keys, each given as its YAML value text.
+   * start delay and a 5 s stop timeout. Overrides replace or add supervisor,
+   * install and component keys, each given as its YAML value text; an
+   * undefined value leaves the key out.
    */
-  writeEnvironment(name: string, overrides: Partial<Record<'ps' | 'is' | 'svg' | 'supervisor', Record<string, string>>> = {}): void {
+  writeEnvironment(name: string, overrides: EnvironmentOverrides = {}): void {
     const scripts = { ps: 'platform-server.js', is: 'image-server.js', svg: 'svg-server.js' };
     const supervisor = { home: this.home, callTimeout: '10', ...overrides.supervisor };
-    const lines = ['supervisor:', ...Object.entries(supervisor).map(([key, value]) => `  ${key}: ${value}`), 'components:'];
+    const lines = ['supervisor:', ...yamlLines(supervisor, '  ')];
+    if (overrides.install !== undefined) {
+      lines.push('install:', ...yamlLines(overrides.install, '  '));
+    }
+    lines.push('components:');
 
     for (const id of ['ps', 'is', 'svg'] as const) {
-      const settings: Record<string, string> = {
+      const settings: Record<string, string | undefined> = {
         executable: join(STANDINS, scripts[id]),
         args: `["--port", "${this.ports[id]}"]`,
         port: String(this.ports[id]),
@@ -86,7 +98,7 @@ export class Sandbox {
         stopTimeout: '5',
         ...overrides[id],
       };
-      lines.push(`  ${id}:`, ...Object.entries(settings).map(([key, value]) => `    ${key}: ${value}`));
+      lines.push(`  ${id}:`, ...yamlLines(settings, '    '));
     }
 
     writeFileSync(join(this.configDir, `${name}.yaml`), `${lines.join('\n')}\n`);

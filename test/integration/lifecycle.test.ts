@@ -24,7 +24,7 @@ describe('stack lifecycle on a real PM2 daemon', () => {
 
     expect(result.stderr).toMatch(/supervisor started \(PM2 daemon pid \d+/);
     for (const id of ['is', 'svg', 'ps']) {
-      expect(result.stderr).toMatch(new RegExp(`^${id}\\s+.*online \\(pid \\d+, started in`, 'm'));
+      expect(result.stderr).toMatch(new RegExp(`^${id}\\s+.*ready \\(pid \\d+, .+ after [\\d.]+ s\\)$`, 'm'));
     }
     expect(result.code).toBe(0);
   });
@@ -33,7 +33,7 @@ describe('stack lifecycle on a real PM2 daemon', () => {
     const status = await jsonStatus(sandbox);
     const uptime = Object.fromEntries(status.components.map((component) => [component.id, component.uptimeSeconds ?? 0]));
 
-    // ps waits for the 1 s start window of priority 1.
+    // ps waits for the 1 s start delay of priority 1.
     expect(uptime.is - uptime.ps).toBeGreaterThanOrEqual(0.9);
     expect(uptime.svg - uptime.ps).toBeGreaterThanOrEqual(0.9);
   });
@@ -73,10 +73,10 @@ describe('stack lifecycle on a real PM2 daemon', () => {
 
     expect(result.code).toBe(0);
     expect(lines[0]).toMatch(new RegExp(`^Image Serving \\(test\\) - supervisor PM2 7\\.0\\.4, pid \\d+, up \\d+s, home ${sandbox.home}$`));
-    expect(lines[1]).toMatch(/^ID\s+COMPONENT\s+STATE\s+PID\s+UPTIME\s+MEMORY\s+RESTARTS$/);
-    expect(lines[2]).toMatch(/^ps\s+Platform Server\s+online\s+\d+\s+\d+s\s+[\d.]+ MiB\s+0$/);
-    expect(lines[3]).toMatch(/^is\s+Image Server\s+online\s+\d+\s+\d+s\s+[\d.]+ MiB\s+0$/);
-    expect(lines[4]).toMatch(/^svg\s+SVG server\s+online\s+\d+\s+\d+s\s+[\d.]+ MiB\s+0$/);
+    expect(lines[1]).toMatch(/^ID\s+COMPONENT\s+STATE\s+HEALTH\s+PID\s+UPTIME\s+MEMORY\s+RESTARTS$/);
+    expect(lines[2]).toMatch(/^ps\s+Platform Server\s+online\s+ok\s+\d+\s+\d+s\s+[\d.]+ MiB\s+0$/);
+    expect(lines[3]).toMatch(/^is\s+Image Server\s+online\s+ok\s+\d+\s+\d+s\s+[\d.]+ MiB\s+0$/);
+    expect(lines[4]).toMatch(/^svg\s+SVG server\s+online\s+ok\s+\d+\s+\d+s\s+[\d.]+ MiB\s+0$/);
     expect(lines).toHaveLength(5);
   });
 
@@ -108,7 +108,7 @@ describe('stack lifecycle on a real PM2 daemon', () => {
     const newSvg = after.components.find((component) => component.id === 'svg');
 
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/^svg\s+SVG server\s+stopped \(pid \d+, exited after [\d.]+ s\)$/m);
+    expect(result.stderr).toMatch(/^svg\s+SVG server\s+stopped on its own \(pid \d+, exited with code 0 after [\d.]+ s\)$/m);
     expect(newSvg?.pid).not.toBe(oldSvg?.pid);
     expect(isAlive(requirePid(oldSvg?.pid))).toBe(false);
     expect(newSvg?.uptimeSeconds).toBeLessThan(oldSvg?.uptimeSeconds ?? 0);

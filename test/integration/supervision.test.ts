@@ -60,7 +60,7 @@ describe('supervision details', () => {
 
   it('stop reports a forced kill', async () => {
     sandbox = await Sandbox.create();
-    sandbox.writeEnvironment('test', { svg: { executable: IGNORE_SIGTERM, args: '[]', stopTimeout: '2' } });
+    sandbox.writeEnvironment('test', { svg: { executable: IGNORE_SIGTERM, args: '[]', port: undefined, stopTimeout: '2' } });
     expect((await sandbox.run(['start'])).code).toBe(0);
     const svg = requirePid((await jsonStatus(sandbox)).components.find((component) => component.id === 'svg')?.pid);
 
@@ -68,13 +68,13 @@ describe('supervision details', () => {
 
     expect(stop.code).toBe(0);
     expect(stop.stderr).toMatch(new RegExp(`^svg\\s+SVG server\\s+killed by SIGKILL \\(pid ${svg}\\) after its 2\\.0 s stop timeout$`, 'm'));
-    expect(stop.stderr).toMatch(/^is\s+Image Server\s+stopped \(pid \d+, exited after [\d.]+ s\)$/m);
+    expect(stop.stderr).toMatch(/^is\s+Image Server\s+stopped on its own \(pid \d+, exited with code 0 after [\d.]+ s\)$/m);
     expect(isAlive(svg)).toBe(false);
   });
 
   it('stop ends processes a wrapper detached', async () => {
     sandbox = await Sandbox.create();
-    sandbox.writeEnvironment('test', { is: { executable: DETACHING_WRAPPER, args: '[]' } });
+    sandbox.writeEnvironment('test', { is: { executable: DETACHING_WRAPPER, args: '[]', port: undefined } });
     expect((await sandbox.run(['start'])).code).toBe(0);
     const helper = markedProcesses(sandbox, 'is').find((pid) => commandLine(pid).join(' ') === 'sleep 300');
 
@@ -88,7 +88,7 @@ describe('supervision details', () => {
 
   it('restart of a component ends its leftovers', async () => {
     sandbox = await Sandbox.create();
-    sandbox.writeEnvironment('test', { is: { executable: DETACHING_WRAPPER, args: '[]' } });
+    sandbox.writeEnvironment('test', { is: { executable: DETACHING_WRAPPER, args: '[]', port: undefined } });
     expect((await sandbox.run(['start'])).code).toBe(0);
     const helpersBefore = markedProcesses(sandbox, 'is').filter((pid) => commandLine(pid).join(' ') === 'sleep 300');
 

@@ -405,7 +405,8 @@ const BROKEN_CASES: BrokenCase[] = [
     files: { 'staging.yaml': withPsLines('    stopTimout: 5') },
     problems: [
       'config/staging.yaml:7:5 components.ps.stopTimout: unknown key (got "stopTimout", expected one of name, executable, args, ' +
-        'cwd, env, port, startPriority, startDelay, stopTimeout, restart, memoryLimit, logs; did you mean "stopTimeout"?)',
+        'cwd, env, port, readiness, startPriority, startDelay, startTimeout, stopTimeout, restart, memoryLimit, logs; ' +
+        'did you mean "stopTimeout"?)',
     ],
   },
   {
@@ -420,7 +421,7 @@ const BROKEN_CASES: BrokenCase[] = [
     files: { 'staging.yaml': VALID.replace('    executable: /opt/scene7/tomcat/bin/catalina.sh\n', '') },
     problems: [
       'config/staging.yaml:4:3 components.ps.executable: missing required key (expected the program to run: an absolute path, ' +
-        'a path relative to the config folder, or a command name found in PATH)',
+        'a path relative to the config folder, or a command name found in PATH, or an install section that provides it)',
     ],
   },
   {

@@ -17,9 +17,12 @@ function componentConfig(id: ComponentId): ComponentConfig {
     args: [],
     cwd: '/opt/scene7/bin',
     env: {},
+    requiredFiles: [],
     port: 8080,
+    readiness: { protocol: 'tcp', host: '127.0.0.1', path: '/' },
     startPriority: 1,
     startDelay: 5,
+    startTimeout: 120,
     stopTimeout: 60,
     restart: { autorestart: true, maxRestarts: 15, minUptime: 5, backoff: 0 },
     logs: { out: `${HOME}/logs/${id}-out.log`, err: `${HOME}/logs/${id}-error.log` },
@@ -64,7 +67,36 @@ describe('componentStatus', () => {
       uptimeSeconds: 90,
       memoryBytes: 52_428_800,
       restarts: 2,
+      health: null,
     });
+  });
+
+  it('observed tree memory replaces monit', () => {
+    const entry = pm2Process('ps', 'online', { pid: 10, startedAt: NOW, memory: 1000 });
+
+    const status = componentStatus(componentConfig('ps'), entry, NOW, { memoryBytes: 250_000_000, health: 'ok' });
+
+    expect(status.memoryBytes).toBe(250_000_000);
+    expect(status.health).toBe('ok');
+  });
+
+  it('reports not answering health', () => {
+    const entry = pm2Process('is', 'online', { pid: 10, startedAt: NOW, memory: 1000 });
+
+    expect(componentStatus(componentConfig('is'), entry, NOW, { health: 'not answering' }).health).toBe('not answering');
+  });
+
+  it('no port means no health', () => {
+    const entry = pm2Process('is', 'online', { pid: 10, startedAt: NOW, memory: 1000 });
+    const component = { ...componentConfig('is'), port: undefined };
+
+    expect(componentStatus(component, entry, NOW, { health: 'ok' }).health).toBeNull();
+  });
+
+  it('stopped component has no health', () => {
+    const entry = pm2Process('is', 'stopped', {});
+
+    expect(componentStatus(componentConfig('is'), entry, NOW, { health: 'not answering' }).health).toBeNull();
   });
 
   it('uptime is now minus pm_uptime', () => {
@@ -96,6 +128,7 @@ describe('componentStatus', () => {
       uptimeSeconds: null,
       memoryBytes: null,
       restarts: 15,
+      health: null,
     });
   });
 
@@ -136,6 +169,7 @@ describe('componentStatus', () => {
       uptimeSeconds: null,
       memoryBytes: null,
       restarts: 0,
+      health: null,
     });
   });
 });
@@ -182,19 +216,23 @@ describe('buildReport', () => {
 describe('renderReport', () => {
   it('renders header and table', () => {
     const processes = new Map<string, Pm2Process>([
-      ['ps', pm2Process('ps', 'online', { pid: 4310, startedAt: NOW - 310_000, memory: 512.3 * 1024 * 1024, restarts: 1 })],
+      ['ps', pm2Process('ps', 'online', { pid: 4310, startedAt: NOW - 310_000, memory: 20 * 1024 * 1024, restarts: 1 })],
       ['is', pm2Process('is', 'online', { pid: 4242, startedAt: NOW - 45_000, memory: 812 })],
       ['svg', pm2Process('svg', 'stopped', { restarts: 0 })],
     ]);
-    const report = buildReport(CONFIG, ['ps', 'is', 'svg'], processes, PM2_REPORT, 999, NOW);
+    const observations = new Map([
+      ['ps', { memoryBytes: 512.3 * 1024 * 1024, health: 'ok' as const }],
+      ['is', { health: 'not answering' as const }],
+    ]);
+    const report = buildReport(CONFIG, ['ps', 'is', 'svg'], processes, PM2_REPORT, 999, NOW, observations);
 
     expect(renderReport(report)).toBe(
       [
         `Image Serving (production) - supervisor PM2 7.0.4, pid 999, up 2h 13m, home ${HOME}`,
-        'ID   COMPONENT        STATE    PID   UPTIME  MEMORY     RESTARTS',
-        'ps   Platform Server  online   4310  5m 10s  512.3 MiB  1',
-        'is   Image Server     online   4242  45s     812 B      0',
-        'svg  SVG server       stopped  -     -       -          0',
+        'ID   COMPONENT        STATE    HEALTH         PID   UPTIME  MEMORY     RESTARTS',
+        'ps   Platform Server  online   ok             4310  5m 10s  512.3 MiB  1',
+        'is   Image Server     online   not answering  4242  45s     812 B      0',
+        'svg  SVG server       stopped  -              -     -       -          0',
       ].join('\n'),
     );
   });
@@ -202,7 +240,7 @@ describe('renderReport', () => {
   it('renders not started row', () => {
     const report = buildReport(CONFIG, ['ps'], new Map(), PM2_REPORT, 999, NOW);
 
-    expect(renderReport(report).split('\n')[2]).toBe('ps  Platform Server  not started  -    -       -       0');
+    expect(renderReport(report).split('\n')[2]).toBe('ps  Platform Server  not started  -       -    -       -       0');
   });
 
   it('shows ? for unknown supervisor fields', () => {
@@ -213,7 +251,7 @@ describe('renderReport', () => {
     };
 
     expect(renderReport(report)).toBe(
-      `Image Serving (development) - supervisor PM2 ?, pid ?, up -, home ${HOME}\nID  COMPONENT  STATE  PID  UPTIME  MEMORY  RESTARTS`,
+      `Image Serving (development) - supervisor PM2 ?, pid ?, up -, home ${HOME}\nID  COMPONENT  STATE  HEALTH  PID  UPTIME  MEMORY  RESTARTS`,
     );
   });
 });

@@ -1,0 +1,135 @@
+import type { ComponentConfig } from '../config/types';
+import { componentLine, paint, progress } from '../output';
+import { formatSeconds } from '../status/format';
+import { probeComponent, probeTarget, type ProbeResult } from './probe';
+import { sleep } from './processes';
+import type { Pm2Process } from './rpc';
+import { componentProcesses, type Session } from './session';
+
+const POLL_INTERVAL_MS = 200;
+/** Seconds a component without a port must stay online to count as started, so one that dies at once is caught. */
+const MIN_STEADY_SECONDS = 1;
+/** Milliseconds one readiness probe may take; the start timeout bounds the whole wait. */
+const PROBE_TIMEOUT_MS = 1000;
+
+function describeExit(process: Pm2Process | undefined): string {
+  const code = process?.pm2_env.exit_code;
+
+  // PM2 7.0.4 records the exit code only; a process ended by a signal has none.
+  return typeof code === 'number' ? `exited with code ${code}` : 'was ended by a signal';
+}
+
+export interface Failure {
+  component: ComponentConfig;
+  reason: string;
+  process?: Pm2Process;
+}
+
+/** What start knows of one component of the group being started. */
+interface Watch {
+  component: ComponentConfig;
+  pid?: number;
+  /** Milliseconds since the epoch when PM2 first reported it online. */
+  onlineAt?: number;
+  ready: boolean;
+  failure?: Failure;
+  lastProbe?: ProbeResult;
+}
+
+/**
+ * Watches freshly started components until each answers on its port (or, with
+ * no port, has stayed online for a second), fails, or reaches its
+ * startTimeout. With `pause`, the watch lasts at least the group's largest
+ * startDelay, and a component that dies or is restarted before then fails the
+ * start. Prints a line as each becomes ready.
+ */
+export async function watchStart(
+  session: Session,
+  components: ComponentConfig[],
+  startedAt: number,
+  pause: boolean,
+): Promise<Failure[]> {
+  const watches = components.map((component): Watch => ({ component, ready: false }));
+  const pauseSeconds = pause ? Math.max(0, ...components.map((component) => component.startDelay)) : 0;
+  const pauseEnd = startedAt + pauseSeconds * 1000;
+
+  for (;;) {
+    const processes = componentProcesses(await session.connection.listProcesses(), session.config);
+    await Promise.all(
+      watches
+        .filter((watch) => watch.failure === undefined)
+        .map((watch) => checkStarting(watch, processes.get(watch.component.id), startedAt)),
+    );
+
+    const settled = watches.every((watch) => watch.failure !== undefined || watch.ready);
+    if ((settled && Date.now() >= pauseEnd) || watches.every((watch) => watch.failure !== undefined)) {
+      break;
+    }
+    await sleep(POLL_INTERVAL_MS);
+  }
+
+  return watches.flatMap((watch) => (watch.failure === undefined ? [] : [watch.failure]));
+}
+
+async function checkStarting(watch: Watch, process: Pm2Process | undefined, startedAt: number): Promise<void> {
+  const { component } = watch;
+  if (process === undefined) {
+    watch.failure = { component, reason: 'disappeared from the supervisor while starting' };
+    return;
+  }
+
+  const { status, restart_time: restarts = 0 } = process.pm2_env;
+  const pidChanged = watch.pid !== undefined && process.pid > 0 && process.pid !== watch.pid;
+  if (status === 'errored' || status === 'stopped' || restarts > 0 || pidChanged) {
+    const restarted = pidChanged || restarts > 0 ? ' and was restarted' : '';
+    watch.failure = { component, process, reason: `${describeExit(process)}${restarted} while starting` };
+    return;
+  }
+
+  if (status === 'online' && process.pid > 0 && watch.pid === undefined) {
+    watch.pid = process.pid;
+    watch.onlineAt = Date.now();
+  }
+
+  if (!watch.ready && watch.onlineAt !== undefined) {
+    await checkReady(watch, startedAt);
+  }
+
+  if (!watch.ready && Date.now() - startedAt >= component.startTimeout * 1000) {
+    watch.failure = { component, process, reason: notReadyReason(watch, status) };
+  }
+}
+
+async function checkReady(watch: Watch, startedAt: number): Promise<void> {
+  const { component } = watch;
+  const elapsed = formatSeconds((Date.now() - startedAt) / 1000);
+
+  if (component.port === undefined) {
+    if (Date.now() - (watch.onlineAt ?? Date.now()) >= MIN_STEADY_SECONDS * 1000) {
+      watch.ready = true;
+      progress(componentLine(component, `${paint('green', 'online')} (pid ${watch.pid}, no port to check, started in ${elapsed})`));
+    }
+    return;
+  }
+
+  watch.lastProbe = await probeComponent(component.readiness, component.port, PROBE_TIMEOUT_MS);
+  if (watch.lastProbe.ok) {
+    watch.ready = true;
+    const target = probeTarget(component.readiness, component.port);
+    progress(componentLine(component, `${paint('green', 'ready')} (pid ${watch.pid}, ${target} ${watch.lastProbe.detail} after ${elapsed})`));
+  }
+}
+
+function notReadyReason(watch: Watch, status: string): string {
+  const { component } = watch;
+  const limit = `within its ${formatSeconds(component.startTimeout)} start timeout`;
+
+  if (component.port === undefined || watch.onlineAt === undefined) {
+    return `did not come online ${limit} (state ${status})`;
+  }
+
+  const target = probeTarget(component.readiness, component.port);
+  const last = watch.lastProbe === undefined ? '' : `, last check: ${watch.lastProbe.detail}`;
+  return `did not answer on ${target} ${limit} (state ${status}, pid ${watch.pid}${last})`;
+}
+
