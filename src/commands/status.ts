@@ -59,7 +59,8 @@ async function readStatus(config: Config, ids: ComponentId[]): Promise<StatusRep
 }
 
 /**
- * Prints uptime and memory of the components. Never spawns the supervisor:
+ * Prints state, health, uptime and memory of the components, and exits 0 only
+ * when each is online and answers on its port. Never spawns the supervisor:
  * when it is not running, prints one line saying so and exits 3.
  */
 export async function runStatus(options: StatusOptions, component: ComponentId | undefined): Promise<ExitCodeValue> {
@@ -85,6 +86,7 @@ export async function runStatus(options: StatusOptions, component: ComponentId |
 
   result(json ? JSON.stringify(report, null, 2) : renderReport(report));
 
-  const allOnline = report.components.every((row) => row.state === 'online');
-  return allOnline ? ExitCode.ok : ExitCode.notRunning;
+  // A component that is online but does not answer on its port is not serving either.
+  const allServing = report.components.every((row) => row.state === 'online' && row.health !== 'not answering');
+  return allServing ? ExitCode.ok : ExitCode.notRunning;
 }

@@ -38,10 +38,6 @@ export interface SandboxPorts {
   svg: number;
 }
 
-/**
- * A temporary installation: its own config folder, PM2_HOME and ports, and the
- * stand-ins as components. Every daemon and child it started is killed by cleanup().
- */
 /** Keys to set in a test environment's YAML, each given as its YAML value text; undefined leaves a key out. */
 export type EnvironmentOverrides = Partial<Record<'ps' | 'is' | 'svg' | 'supervisor' | 'install', Record<string, string | undefined>>>;
 
@@ -49,6 +45,10 @@ function yamlLines(settings: Record<string, string | undefined>, indent: string)
   return Object.entries(settings).flatMap(([key, value]) => (value === undefined ? [] : [`${indent}${key}: ${value}`]));
 }
 
+/**
+ * A temporary installation: its own config folder, PM2_HOME and ports, and the
+ * stand-ins as components. Every daemon and child it started is killed by cleanup().
+ */
 export class Sandbox {
   readonly root: string;
   readonly configDir: string;
