@@ -121,7 +121,7 @@ function reportError(error: unknown): void {
   }
 }
 
-async function main(argv: string[]): Promise<void> {
+export async function main(argv: string[]): Promise<void> {
   let exitCode: ExitCodeValue = ExitCode.ok;
   const program = buildProgram(lazyActions, (code) => {
     exitCode = code;

@@ -1,6 +1,9 @@
-import Ajv, { type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 
 import schema from './config.schema.json';
+// Built from config.schema.json by scripts/generate-validator.js (npm run build),
+// so no run pays for loading ajv's compiler and compiling the schema.
+import validateSchema from './config-validator.generated';
 import type { KeyPath } from './yaml-source';
 
 /** One problem in the merged settings, before it is given a file and line. */
@@ -18,15 +21,8 @@ interface SchemaNode {
   properties?: Record<string, SchemaNode>;
 }
 
-let validator: ReturnType<Ajv['compile']> | undefined;
-
-function compileValidator(): ReturnType<Ajv['compile']> {
-  // NOTE: coercion stays off (ajv's default), so "60" for a number is an error.
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
-  ajv.addKeyword({ keyword: 'expected', schemaType: 'string' });
-
-  return ajv.compile(schema);
-}
+/** The generated validator: ajv's standalone code, which stores the errors of the last call on itself. */
+const validator = validateSchema as { (data: unknown): boolean; errors?: ErrorObject[] | null };
 
 /** Describes a value found in the YAML for a "got …" clause. */
 export function describeValue(value: unknown): string {
@@ -151,8 +147,6 @@ function describeError(error: ErrorObject): SettingProblem | undefined {
 
 /** Checks merged settings against the JSON Schema and returns every problem found. */
 export function validateSettings(settings: unknown): SettingProblem[] {
-  validator ??= compileValidator();
-
   if (validator(settings)) {
     return [];
   }

@@ -59,11 +59,12 @@ export class SupervisorConnection {
    * (carrying timeoutExitCode) when the socket does not connect in time.
    */
   static open(home: string, timeoutSeconds: number, timeoutExitCode: ExitCodeValue = ExitCode.failed): Promise<SupervisorConnection> {
-    const axon = require('pm2/modules/pm2-axon') as { socket(type: string): AxonSocket };
-    const rpc = require('pm2/modules/pm2-axon-rpc') as { Client: new (socket: AxonSocket) => AxonRpcClient };
+    // Only the req socket and the RPC client: axon's index loads every socket type, which costs status a few ms.
+    const ReqSocket = require('pm2/modules/pm2-axon/lib/sockets/req') as new () => AxonSocket;
+    const RpcClient = require('pm2/modules/pm2-axon-rpc/lib/client') as new (socket: AxonSocket) => AxonRpcClient;
 
-    const socket = axon.socket('req');
-    const client = new rpc.Client(socket);
+    const socket = new ReqSocket();
+    const client = new RpcClient(socket);
 
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

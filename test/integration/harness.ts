@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import type { StatusReport } from '../../src/status/report';
 
 export const PACKAGE_ROOT = resolve(__dirname, '..', '..');
-export const CLI = join(PACKAGE_ROOT, 'dist', 'src', 'cli.js');
+export const CLI = join(PACKAGE_ROOT, 'dist', 'bundle', 'cli.js');
 export const PM2_BIN = join(PACKAGE_ROOT, 'node_modules', 'pm2', 'bin', 'pm2');
 const STANDINS = join(PACKAGE_ROOT, 'standins');
 
