@@ -8,7 +8,7 @@ import type { Session } from './session';
 import { componentLine } from './start-components';
 
 /** Seconds to wait, after PM2 reports an app stopped, for its process to be gone. */
-const EXIT_GRACE_SECONDS = 3;
+export const EXIT_GRACE_SECONDS = 3;
 
 /** A process that was still alive after its component was stopped. */
 export interface Survivor {
