@@ -9,7 +9,11 @@ import { Argument, Command, CommanderError, Option } from 'commander';
 
 import { COMPONENT_IDS, type ComponentId } from './config/types';
 import { CliError, ConfigError, ExitCode, type ExitCodeValue } from './errors';
-import type { GlobalOptions } from './commands/options';
+import type { CompletionShell } from './commands/completion';
+import type { ConfigShowOptions } from './commands/config';
+import type { LogsOptions } from './commands/logs';
+import { parseIntervalSeconds, parsePositiveInteger, type GlobalOptions } from './commands/options';
+import type { StartupOptions } from './commands/startup';
 import type { StatusOptions } from './commands/status';
 import { paint } from './output';
 import { packageVersion } from './package-root';
@@ -23,7 +27,7 @@ Exit codes:
   4  status unknown: the supervisor did not answer
   5  an executable or working folder is missing
   6  invalid configuration
-  7  restart COMPONENT: supervisor not running`;
+  7  restart COMPONENT, monit: supervisor not running`;
 
 function componentArgument(): Argument {
   return new Argument('[component]', 'one component: ps (Platform Server), is (Image Server) or svg (SVG server)').choices(
@@ -37,6 +41,13 @@ export interface CommandActions {
   stop(options: GlobalOptions): Promise<ExitCodeValue>;
   restart(options: GlobalOptions, component: ComponentId | undefined): Promise<ExitCodeValue>;
   status(options: StatusOptions, component: ComponentId | undefined): Promise<ExitCodeValue>;
+  statusWatch(options: StatusOptions, component: ComponentId | undefined, seconds: number | undefined): Promise<ExitCodeValue>;
+  logs(options: LogsOptions, component: ComponentId | undefined): Promise<ExitCodeValue>;
+  monit(options: GlobalOptions): Promise<ExitCodeValue>;
+  configValidate(options: GlobalOptions): Promise<ExitCodeValue>;
+  configShow(options: ConfigShowOptions): Promise<ExitCodeValue>;
+  startup(options: StartupOptions): Promise<ExitCodeValue>;
+  completion(shell: CompletionShell, program: Command): Promise<ExitCodeValue>;
 }
 
 const lazyActions: CommandActions = {
@@ -44,6 +55,14 @@ const lazyActions: CommandActions = {
   stop: async (options) => (await import('./commands/stop.js')).runStop(options),
   restart: async (options, component) => (await import('./commands/restart.js')).runRestart(options, component),
   status: async (options, component) => (await import('./commands/status.js')).runStatus(options, component),
+  statusWatch: async (options, component, seconds) =>
+    (await import('./commands/status-watch.js')).runStatusWatch(options, component, seconds),
+  logs: async (options, component) => (await import('./commands/logs.js')).runLogs(options, component),
+  monit: async (options) => (await import('./commands/monit.js')).runMonit(options),
+  configValidate: async (options) => (await import('./commands/config.js')).runConfigValidate(options),
+  configShow: async (options) => (await import('./commands/config.js')).runConfigShow(options),
+  startup: async (options) => (await import('./commands/startup.js')).runStartup(options),
+  completion: async (shell, program) => (await import('./commands/completion.js')).runCompletion(shell, program),
 };
 
 export function buildProgram(actions: CommandActions, setExitCode: (code: ExitCodeValue) => void): Command {
@@ -53,7 +72,7 @@ export function buildProgram(actions: CommandActions, setExitCode: (code: ExitCo
     .addOption(new Option('--env <name>', 'environment: config/NAME.yaml over config/default.yaml').env('IMAGESERVING_ENV'))
     .addOption(new Option('--config-dir <dir>', 'folder with default.yaml and the environment files').env('IMAGESERVING_CONFIG_DIR'))
     .configureHelp({ showGlobalOptions: true })
-    .showHelpAfterError('valid commands: start, stop, restart [ps|is|svg], status [ps|is|svg] [--json]; run "ImageServing --help" for details')
+    .showHelpAfterError('valid commands: start, stop, restart, status, logs, monit, config, startup, completion; run "ImageServing --help" for details')
     .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride();
 
@@ -78,12 +97,62 @@ export function buildProgram(actions: CommandActions, setExitCode: (code: ExitCo
     .description('report uptime and memory of every component, or of the named one')
     .addArgument(componentArgument())
     .option('--json', 'print one JSON document with raw numbers (seconds, bytes)')
-    .action(async (component: ComponentId | undefined, options: { json?: boolean }) =>
-      setExitCode(await actions.status({ ...program.opts(), ...options }, component)),
+    .option('--watch [seconds]', 'redraw the report every SECONDS (default 2, at least 1) until Ctrl-C', parseIntervalSeconds)
+    .action(async (component: ComponentId | undefined, options: { json?: boolean; watch?: number | true }) => {
+      const { watch, ...rest } = options;
+      const merged = { ...program.opts(), ...rest };
+      setExitCode(
+        watch === undefined
+          ? await actions.status(merged, component)
+          : await actions.statusWatch(merged, component, watch === true ? undefined : watch),
+      );
+    });
+
+  program
+    .command('logs')
+    .description("print the components' log lines, newest last, each with its component and stream in front")
+    .addArgument(componentArgument())
+    .option('-n, --lines <count>', 'lines per component (default 20)', parsePositiveInteger)
+    .option('-f, --follow', 'keep printing new lines until Ctrl-C')
+    .option('--reopen', 'make the supervisor reopen every log file, after logrotate moved them away')
+    .action(async (component: ComponentId | undefined, options: Omit<LogsOptions, keyof GlobalOptions>) =>
+      setExitCode(await actions.logs({ ...program.opts(), ...options }, component)),
     );
 
-  for (const command of program.commands) {
-    command.exitOverride().showHelpAfterError(`(run "ImageServing ${command.name()} --help" for usage)`);
+  program
+    .command('monit')
+    .description("open PM2's terminal dashboard (pm2 monit) on this installation's supervisor")
+    .action(async () => setExitCode(await actions.monit(program.opts())));
+
+  const config = program.command('config').description('check or print the configuration without touching PM2');
+  config
+    .command('validate')
+    .description('validate the configuration as start does; exit 0 when valid, 6 when not')
+    .action(async () => setExitCode(await actions.configValidate(program.opts())));
+  config
+    .command('show')
+    .description('print the resolved settings and the PM2 apps they become, secret values masked')
+    .option('--json', 'print one JSON document')
+    .action(async (options: { json?: boolean }) => setExitCode(await actions.configShow({ ...program.opts(), ...options })));
+
+  program
+    .command('startup')
+    .description('print a systemd unit that starts the components at boot and stops them at shutdown')
+    .option('--write <path>', 'write the unit to PATH instead of printing it')
+    .option('--user <account>', 'account the unit runs as (default: the owner of the supervisor home)')
+    .action(async (options: { write?: string; user?: string }) =>
+      setExitCode(await actions.startup({ ...program.opts(), ...options })),
+    );
+
+  program
+    .command('completion')
+    .description('print the shell completion script for bash or zsh')
+    .addArgument(new Argument('<shell>', 'bash or zsh').choices(['bash', 'zsh']))
+    .action(async (shell: CompletionShell) => setExitCode(await actions.completion(shell, program)));
+
+  for (const command of [...program.commands, ...config.commands]) {
+    const path = command.parent === program ? command.name() : `${command.parent?.name()} ${command.name()}`;
+    command.exitOverride().showHelpAfterError(`(run "ImageServing ${path} --help" for usage)`);
   }
 
   return program;

@@ -46,6 +46,7 @@ const CALL_DESCRIPTIONS: Record<string, string> = {
   stopProcessId: 'stop a component',
   deleteProcessId: 'remove a component',
   killMe: 'shut down',
+  reloadLogs: 'reopen the log files',
 };
 
 /** A call to the PM2 daemon that timed out. */

@@ -36,3 +36,10 @@ export function packageVersion(): string {
 
   return version;
 }
+
+/** Returns the absolute path of the file package.json's bin runs as ImageServing. */
+export function packageCommand(): string {
+  const { bin } = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { bin: Record<string, string> };
+
+  return join(packageRoot(), bin.ImageServing);
+}

@@ -10,7 +10,7 @@ import { endLeftovers, stopProcesses } from '../supervisor/stop-components';
 import { configOptions, type GlobalOptions } from './options';
 
 /** Seconds the daemon gets to exit after it was asked to. */
-const DAEMON_EXIT_SECONDS = 10;
+export const DAEMON_EXIT_SECONDS = 10;
 
 /**
  * Stops every component in descending priority, removes them from PM2 and

@@ -20,37 +20,73 @@ import {
 
 export const DEFAULT_ENVIRONMENT = 'development';
 
+/** Configuration folder of a global install, used when it exists and nothing else names one. */
+export const SYSTEM_CONFIG_DIR = '/etc/imageserving';
+
 export interface ConfigOptions {
   /** --env; falls back to IMAGESERVING_ENV, then development. */
   environment?: string;
-  /** --config-dir; falls back to IMAGESERVING_CONFIG_DIR, then the package's config/. */
+  /** --config-dir; falls back to IMAGESERVING_CONFIG_DIR, then /etc/imageserving when it exists, then the package's config/. */
   configDir?: string;
 }
+
+/** Source that chose the configuration folder, listed in order of precedence. */
+export type ConfigDirSource = 'option' | 'variable' | 'system' | 'package';
 
 export interface ConfigLocation {
   environment: string;
   configDir: string;
+  configDirSource: ConfigDirSource;
 }
 
-export function locateConfig(options: ConfigOptions, env: NodeJS.ProcessEnv = process.env): ConfigLocation {
+/**
+ * Chooses the environment and the configuration folder. systemConfigDir is
+ * a parameter so tests can stand in a folder of their own for /etc/imageserving.
+ */
+export function locateConfig(
+  options: ConfigOptions,
+  env: NodeJS.ProcessEnv = process.env,
+  systemConfigDir: string = SYSTEM_CONFIG_DIR,
+): ConfigLocation {
   const environment = options.environment ?? nonEmpty(env.IMAGESERVING_ENV) ?? DEFAULT_ENVIRONMENT;
-  const configDir = resolve(options.configDir ?? nonEmpty(env.IMAGESERVING_CONFIG_DIR) ?? join(packageRoot(), 'config'));
+  const variable = nonEmpty(env.IMAGESERVING_CONFIG_DIR);
 
-  return { environment, configDir };
+  if (options.configDir !== undefined) {
+    return { environment, configDir: resolve(options.configDir), configDirSource: 'option' };
+  }
+  if (variable !== undefined) {
+    return { environment, configDir: resolve(variable), configDirSource: 'variable' };
+  }
+  if (isFolder(systemConfigDir)) {
+    return { environment, configDir: resolve(systemConfigDir), configDirSource: 'system' };
+  }
+  return { environment, configDir: packagedConfigDir(), configDirSource: 'package' };
+}
+
+export function packagedConfigDir(): string {
+  return join(packageRoot(), 'config');
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-/** Builds the command prefix that selects a configuration, leaving out what is the default. */
+/** Builds the command prefix that selects a configuration, leaving out what the defaults find anyway. */
 export function invocationOf(location: ConfigLocation): string {
   const parts = ['ImageServing'];
 
   if (location.environment !== DEFAULT_ENVIRONMENT) {
     parts.push('--env', location.environment);
   }
-  if (location.configDir !== join(packageRoot(), 'config')) {
+  if (location.configDirSource === 'option' || location.configDirSource === 'variable') {
     parts.push('--config-dir', /^[\w./~-]+$/.test(location.configDir) ? location.configDir : `'${location.configDir}'`);
   }
 

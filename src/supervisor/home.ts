@@ -66,14 +66,21 @@ export function readDaemonPid(home: string): number | undefined {
   }
 }
 
-function ownerName(uid: number): string {
+/** Looks up an account's name in /etc/passwd; undefined when it has no entry there. */
+export function accountName(uid: number): string | undefined {
   try {
     const passwd = readFileSync('/etc/passwd', 'utf8');
     const entry = passwd.split('\n').find((line) => line.split(':')[2] === String(uid));
-    return entry === undefined ? `uid ${uid}` : `${entry.split(':')[0]} (uid ${uid})`;
+    return entry?.split(':')[0];
   } catch {
-    return `uid ${uid}`;
+    return undefined;
   }
+}
+
+function ownerName(uid: number): string {
+  const name = accountName(uid);
+
+  return name === undefined ? `uid ${uid}` : `${name} (uid ${uid})`;
 }
 
 /** Rejects a PM2_HOME that belongs to another account, naming the owner and the way to run as it. */

@@ -9,7 +9,7 @@ import { describeEnding, logSize, readStopOutcome, type StopOutcome } from './st
 import { supervisorFiles } from './home';
 
 /** Seconds to wait, after PM2 reports an app stopped, for its process to be gone. */
-const EXIT_GRACE_SECONDS = 3;
+export const EXIT_GRACE_SECONDS = 3;
 
 /** A process that was still alive after its component was stopped. */
 export interface Survivor {

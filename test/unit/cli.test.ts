@@ -14,6 +14,8 @@ interface ActionCall {
   action: keyof CommandActions;
   options: object;
   component?: ComponentId;
+  /** status --watch: the interval; completion: the shell. */
+  value?: number | string;
 }
 
 /** Builds a program whose actions only record their calls and whose commander output is captured. */
@@ -39,6 +41,34 @@ function recordingProgram(actionExitCode: ExitCodeValue = 0) {
       calls.push({ action: 'status', options, component });
       return actionExitCode;
     },
+    statusWatch: async (options, component, seconds) => {
+      calls.push({ action: 'statusWatch', options, component, value: seconds });
+      return actionExitCode;
+    },
+    logs: async (options, component) => {
+      calls.push({ action: 'logs', options, component });
+      return actionExitCode;
+    },
+    monit: async (options) => {
+      calls.push({ action: 'monit', options });
+      return actionExitCode;
+    },
+    configValidate: async (options) => {
+      calls.push({ action: 'configValidate', options });
+      return actionExitCode;
+    },
+    configShow: async (options) => {
+      calls.push({ action: 'configShow', options });
+      return actionExitCode;
+    },
+    startup: async (options) => {
+      calls.push({ action: 'startup', options });
+      return actionExitCode;
+    },
+    completion: async (shell) => {
+      calls.push({ action: 'completion', options: {}, value: shell });
+      return actionExitCode;
+    },
   };
 
   const program = buildProgram(actions, (code) => exitCodes.push(code));
@@ -50,7 +80,7 @@ function recordingProgram(actionExitCode: ExitCodeValue = 0) {
       output.err += text;
     },
   };
-  for (const command of [program, ...program.commands]) {
+  for (const command of [program, ...program.commands, ...program.commands.flatMap((child) => child.commands)]) {
     command.configureOutput(capture);
   }
 
@@ -139,6 +169,21 @@ const COMMAND_CASES: { line: string; call: ActionCall }[] = [
     line: 'IMAGESERVING_CONFIG_DIR=/srv/imageserving --config-dir /etc/imageserving stop',
     call: { action: 'stop', options: { configDir: '/etc/imageserving' } },
   },
+  { line: 'status --watch', call: { action: 'statusWatch', options: {}, component: undefined, value: undefined } },
+  { line: 'status svg --watch 5', call: { action: 'statusWatch', options: {}, component: 'svg', value: 5 } },
+  { line: 'status --watch 1.5 is', call: { action: 'statusWatch', options: {}, component: 'is', value: 1.5 } },
+  { line: 'logs', call: { action: 'logs', options: {}, component: undefined } },
+  { line: 'logs is --lines 50 --follow', call: { action: 'logs', options: { lines: 50, follow: true }, component: 'is' } },
+  { line: 'logs -n 3 -f ps', call: { action: 'logs', options: { lines: 3, follow: true }, component: 'ps' } },
+  { line: 'logs --reopen', call: { action: 'logs', options: { reopen: true }, component: undefined } },
+  { line: '--env production monit', call: { action: 'monit', options: { env: 'production' } } },
+  { line: 'config validate --env production', call: { action: 'configValidate', options: { env: 'production' } } },
+  { line: 'config show --json', call: { action: 'configShow', options: { json: true } } },
+  {
+    line: 'startup --write /etc/systemd/system/imageserving.service --user imageserving',
+    call: { action: 'startup', options: { write: '/etc/systemd/system/imageserving.service', user: 'imageserving' } },
+  },
+  { line: 'completion zsh', call: { action: 'completion', options: {}, value: 'zsh' } },
 ];
 
 describe('buildProgram commands', () => {
@@ -170,6 +215,15 @@ const USAGE_ERRORS: { line: string; code: string }[] = [
   { line: 'status is svg', code: 'commander.excessArguments' },
   { line: 'status --jsn', code: 'commander.unknownOption' },
   { line: '--env', code: 'commander.optionMissingArgument' },
+  { line: 'logs --lines 0', code: 'commander.invalidArgument' },
+  { line: 'logs --lines ten', code: 'commander.invalidArgument' },
+  { line: 'logs --lines 2.5', code: 'commander.invalidArgument' },
+  { line: 'logs --lines', code: 'commander.optionMissingArgument' },
+  { line: 'status --watch 0.5', code: 'commander.invalidArgument' },
+  { line: 'status --watch soon', code: 'commander.invalidArgument' },
+  { line: 'config check', code: 'commander.unknownCommand' },
+  { line: 'completion fish', code: 'commander.invalidArgument' },
+  { line: 'completion', code: 'commander.missingArgument' },
 ];
 
 describe('buildProgram usage errors', () => {
@@ -202,8 +256,38 @@ describe('buildProgram usage errors', () => {
 
     expect(output.err).toBe(
       "error: unknown command 'launch'\n" +
-        'valid commands: start, stop, restart [ps|is|svg], status [ps|is|svg] [--json]; run "ImageServing --help" for details\n',
+        'valid commands: start, stop, restart, status, logs, monit, config, startup, completion; run "ImageServing --help" for details\n',
     );
+  });
+
+  it('bad --lines names the value', async () => {
+    const { program, output } = recordingProgram();
+
+    await parseError(program, ['logs', '--lines', 'ten']);
+
+    expect(output.err).toBe(
+      "error: option '-n, --lines <count>' argument 'ten' is invalid. Expected a whole number of at least 1, such as 50.\n" +
+        '(run "ImageServing logs --help" for usage)\n',
+    );
+  });
+
+  it('bad --watch names the value', async () => {
+    const { program, output } = recordingProgram();
+
+    await parseError(program, ['status', '--watch', '0']);
+
+    expect(output.err).toBe(
+      "error: option '--watch [seconds]' argument '0' is invalid. Expected a number of seconds of at least 1, such as 2 or 1.5.\n" +
+        '(run "ImageServing status --help" for usage)\n',
+    );
+  });
+
+  it('config subcommand error names it', async () => {
+    const { program, output } = recordingProgram();
+
+    await parseError(program, ['config', 'show', 'extra']);
+
+    expect(output.err).toContain('(run "ImageServing config show --help" for usage)');
   });
 });
 
@@ -232,7 +316,7 @@ describe('buildProgram help and version', () => {
     await parseError(program, ['--help']);
 
     expect(output.out).toContain('\nExit codes:\n  0  success (status: all requested components online)\n');
-    expect(output.out).toContain('\n  7  restart COMPONENT: supervisor not running');
+    expect(output.out).toContain('\n  7  restart COMPONENT, monit: supervisor not running');
   });
 });
 

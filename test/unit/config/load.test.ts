@@ -270,11 +270,11 @@ describe('locateConfig', () => {
   });
 
   it('config dir defaults to package', () => {
-    expect(locateConfig({}, {}).configDir).toBe(join(PACKAGE_ROOT, 'config'));
+    expect(locateConfig({}, {}, join(root, 'no-etc')).configDir).toBe(join(PACKAGE_ROOT, 'config'));
   });
 
   it('empty IMAGESERVING_CONFIG_DIR counts as unset', () => {
-    expect(locateConfig({}, { IMAGESERVING_CONFIG_DIR: '' }).configDir).toBe(join(PACKAGE_ROOT, 'config'));
+    expect(locateConfig({}, { IMAGESERVING_CONFIG_DIR: '' }, join(root, 'no-etc')).configDir).toBe(join(PACKAGE_ROOT, 'config'));
   });
 
   it('resolves relative config dir', () => {
