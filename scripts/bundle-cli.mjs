@@ -6,7 +6,7 @@
  * per command and the modules they share. The rest of pm2 stays outside,
  * because the supervisor is spawned from pm2's own files.
  */
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
@@ -31,3 +31,19 @@ await build({
     sourcemap: true,
   },
 });
+
+// Code that src/compile-cache.ts loads from V8's cache cannot call import():
+// Node.js 20 drops the dynamic import callback of a vm.Script built from cached
+// data, so the call throws ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING on the second
+// run. Lazy loading in the chunks must use require() instead.
+const chunkFolder = join(outDir, 'chunks');
+for (const name of readdirSync(chunkFolder).filter((file) => file.endsWith('.js'))) {
+  const lines = readFileSync(join(chunkFolder, name), 'utf8').split('\n');
+  const calls = lines
+    .map((line, index) => ({ line: line.trim(), number: index + 1 }))
+    .filter(({ line }) => /\bimport\s*\(/.test(line) && !/^(\*|\/\/|\/\*)/.test(line));
+  if (calls.length > 0) {
+    const where = calls.map(({ line, number }) => `  ${name}:${number}: ${line}`).join('\n');
+    throw new Error(`dynamic import() in bundled chunks, which fails when run from the compile cache; use require():\n${where}`);
+  }
+}

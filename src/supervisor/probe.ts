@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { connect } from 'node:net';
 
 import type { ReadinessCheck } from '../config/types';
@@ -54,10 +55,7 @@ function probeTcp(check: ReadinessCheck, port: number, timeoutMs: number): Promi
   });
 }
 
-async function probeHttp(check: ReadinessCheck, port: number, timeoutMs: number): Promise<ProbeResult> {
-  // Loaded here so that commands without an HTTP probe do not pay for node:http.
-  const { request } = await import('node:http');
-
+function probeHttp(check: ReadinessCheck, port: number, timeoutMs: number): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const req = request({ host: check.host, port, path: check.path, method: 'GET', agent: false, timeout: timeoutMs });
     const finish = (result: ProbeResult): void => {
