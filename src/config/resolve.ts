@@ -15,6 +15,8 @@ const PM2_INTERNAL_FIELDS = [
   'exec_interpreter', 'exit_code', 'instance_var', 'km_link', 'pm_cwd', 'pm_err_log_path', 'pm_exec_path', 'pm_id',
   'pm_out_log_path', 'pm_pid_path', 'pm_uptime', 'prev_restart_delay', 'restart_time', 'status', 'unique_id',
   'unstable_restarts', 'username', 'version', 'vizion_running',
+  // Kept by the ImageServing restart policy in the daemon (restart-policy.ts).
+  'imageserving_restarts',
 ];
 
 let reservedNames: Set<string> | undefined;
@@ -42,6 +44,8 @@ const VENDOR_DEFAULTS: Record<ComponentId, { name: string; startPriority: number
 const DEFAULT_START_DELAY = 5;
 const DEFAULT_STOP_TIMEOUT = 60;
 const DEFAULT_CALL_TIMEOUT = 10;
+/** Long enough for a restart in which every component needs its default 60 s stop timeout. */
+const DEFAULT_LOCK_TIMEOUT = 300;
 
 interface RawComponent {
   name?: string;
@@ -60,7 +64,7 @@ interface RawComponent {
 
 /** Settings as the schema has checked them; optional keys may still be missing. */
 export interface RawSettings {
-  supervisor: { home: string; namespace?: string; stopSignal?: string; callTimeout?: number };
+  supervisor: { home: string; namespace?: string; stopSignal?: string; callTimeout?: number; lockTimeout?: number };
   components: Record<ComponentId, RawComponent>;
 }
 
@@ -88,6 +92,7 @@ export function resolveSupervisor(raw: RawSettings['supervisor'], configDir: str
     namespace: raw.namespace ?? 'imageserving',
     stopSignal: raw.stopSignal ?? 'SIGTERM',
     callTimeout: raw.callTimeout ?? DEFAULT_CALL_TIMEOUT,
+    lockTimeout: raw.lockTimeout ?? DEFAULT_LOCK_TIMEOUT,
   };
 }
 
@@ -115,7 +120,7 @@ export function resolveComponent(
       autorestart: raw.restart?.autorestart ?? true,
       maxRestarts: raw.restart?.maxRestarts ?? 15,
       minUptime: raw.restart?.minUptime ?? 5,
-      backoff: raw.restart?.backoff ?? 0,
+      backoff: raw.restart?.backoff ?? 1,
     },
     memoryLimit: raw.memoryLimit,
     logs: {

@@ -1,7 +1,9 @@
 import type { ComponentConfig, ComponentId, Config } from '../config/types';
-import type { OrphanProcess } from '../supervisor/orphans';
+import { crashLoopOf, describeLastExit, lastExitOf, type CrashLoop } from '../supervisor/exits';
+import { describeOrphanPorts, type OrphanProcess } from '../supervisor/orphans';
+import type { ProcessExit } from '../supervisor/restart-policy';
 import type { Pm2Process, Pm2Report } from '../supervisor/rpc';
-import { formatBytes, formatUptime, renderTable } from './format';
+import { formatBytes, formatSeconds, formatUptime, renderTable } from './format';
 
 /** One component's row in the status report; numbers are raw (seconds, bytes). */
 export interface ComponentStatus {
@@ -13,6 +15,10 @@ export interface ComponentStatus {
   uptimeSeconds: number | null;
   memoryBytes: number | null;
   restarts: number;
+  /** Exit code or signal of the process's last end, or null before its first exit or when the supervisor did not record it. */
+  lastExit: ProcessExit | null;
+  /** Set while the component keeps exiting within its minUptime, and once the supervisor gave up on it. */
+  crashLoop: CrashLoop | null;
 }
 
 export interface SupervisorStatus {
@@ -35,7 +41,17 @@ export interface StatusReport {
 
 export function componentStatus(component: ComponentConfig, process: Pm2Process | undefined, now: number): ComponentStatus {
   if (process === undefined) {
-    return { id: component.id, name: component.name, state: 'not started', pid: null, uptimeSeconds: null, memoryBytes: null, restarts: 0 };
+    return {
+      id: component.id,
+      name: component.name,
+      state: 'not started',
+      pid: null,
+      uptimeSeconds: null,
+      memoryBytes: null,
+      restarts: 0,
+      lastExit: null,
+      crashLoop: null,
+    };
   }
 
   const env = process.pm2_env;
@@ -51,6 +67,8 @@ export function componentStatus(component: ComponentConfig, process: Pm2Process 
     uptimeSeconds,
     memoryBytes: online ? (process.monit?.memory ?? null) : null,
     restarts: env.restart_time ?? 0,
+    lastExit: lastExitOf(process) ?? null,
+    crashLoop: crashLoopOf(process, now),
   };
 }
 
@@ -101,7 +119,30 @@ export function renderReport(report: StatusReport): string {
     ]);
   }
 
-  return `${header}\n${renderTable(rows)}`;
+  return [header, renderTable(rows), ...crashLoopLines(report.components)].join('\n');
+}
+
+/** Says in words which components are in a crash loop: "is: crash loop: 15 restarts, last exit code 1; …". */
+function crashLoopLines(components: ComponentStatus[]): string[] {
+  const lines: string[] = [];
+
+  for (const { id, crashLoop, lastExit } of components) {
+    if (crashLoop === null) {
+      continue;
+    }
+
+    const exit = lastExit === null ? '' : `, ${describeLastExit(lastExit)}`;
+    let outcome = 'restarting';
+    if (crashLoop.gaveUp) {
+      outcome = 'the supervisor gave up and left it errored';
+    } else if (crashLoop.restartInSeconds !== null) {
+      outcome = `next restart in ${formatSeconds(crashLoop.restartInSeconds)}`;
+    }
+    const restarts = crashLoop.restarts === 1 ? '1 restart' : `${crashLoop.restarts} restarts`;
+    lines.push(`${id}: crash loop: ${restarts}${exit}; ${outcome}`);
+  }
+
+  return lines;
 }
 
 /** Builds the line printed instead of a report when the supervisor is not running, plus one for orphaned processes. */
@@ -112,7 +153,7 @@ export function notRunningMessage(config: Config, orphans: OrphanProcess[] = [])
     return `${line}; start it with "${config.invocation} start"`;
   }
 
-  const list = orphans.map(({ component, pid }) => `${component} pid ${pid}`).join(', ');
+  const list = orphans.map((orphan) => `${orphan.component} pid ${orphan.pid}${describeOrphanPorts(orphan)}`).join(', ');
   const advice = `end them with "${config.invocation} stop", then start again`;
   return `${line},\nbut ${orphans.length} component process(es) still run without it: ${list}; ${advice}`;
 }

@@ -5,6 +5,7 @@ import type { ComponentConfig, Config } from '../config/types';
 import { CliError, ExitCode } from '../errors';
 import { paint, progress } from '../output';
 import { formatSeconds } from '../status/format';
+import { describeProcessExit, lastExitOf } from './exits';
 import { startApp } from './pm2-api';
 import { sleep } from './processes';
 import type { Pm2Process } from './rpc';
@@ -48,10 +49,9 @@ function tailOfLog(file: string, offset: number): string {
 }
 
 function describeExit(process: Pm2Process | undefined): string {
-  const code = process?.pm2_env.exit_code;
+  const exit = process === undefined ? undefined : lastExitOf(process);
 
-  // PM2 7.0.4 records the exit code only; a process ended by a signal has none.
-  return typeof code === 'number' ? `exited with code ${code}` : 'was ended by a signal';
+  return exit === undefined ? 'exited' : describeProcessExit(exit);
 }
 
 interface Failure {
@@ -114,7 +114,8 @@ function checkStarting(
   const { status, restart_time: restarts = 0 } = process.pm2_env;
   const within = `within its ${windowSeconds} s start window`;
 
-  if (status === 'errored' || status === 'stopped' || restarts > 0) {
+  // "waiting restart": it exited and PM2 waits for the backoff delay before it restarts it.
+  if (status === 'errored' || status === 'stopped' || status === 'waiting restart' || restarts > 0) {
     return { component, process, reason: `${describeExit(process)} ${within}` };
   }
 
