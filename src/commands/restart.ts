@@ -1,13 +1,18 @@
 import { loadConfig } from '../config/load';
-import type { ComponentId } from '../config/types';
+import type { ComponentConfig, ComponentId, Config } from '../config/types';
 import { CliError, ExitCode, type ExitCodeValue } from '../errors';
 import { progress } from '../output';
+import { checkAccount } from '../supervisor/access';
+import { prepareHome } from '../supervisor/home';
+import { withSupervisorLock } from '../supervisor/lock';
 import { disconnectApi } from '../supervisor/pm2-api';
+import { waitForPortRelease } from '../supervisor/port-release';
 import { checkInstall } from '../supervisor/preflight';
-import { componentProcesses, openOrSpawnSupervisor, openRunningSupervisor, warnOnSignalChange } from '../supervisor/session';
+import { componentProcesses, openRunningSupervisor, warnOnSupervisorSettings } from '../supervisor/session';
 import { startComponents } from '../supervisor/start-components';
 import { stopProcess } from '../supervisor/stop-components';
 import { configOptions, type GlobalOptions } from './options';
+import { startStack } from './start';
 import { stopAll } from './stop';
 
 /**
@@ -17,16 +22,14 @@ import { stopAll } from './stop';
 async function restartAll(options: GlobalOptions): Promise<ExitCodeValue> {
   const config = loadConfig(configOptions(options));
   checkInstall(config.components, config.files);
+  checkAccount(config);
+  prepareHome(config.supervisor.home);
 
-  await stopAll(config);
-
-  const session = await openOrSpawnSupervisor(config);
-  try {
-    await startComponents(session, config.components);
-  } finally {
-    session.connection.close();
-    disconnectApi();
-  }
+  await withSupervisorLock(config, 'restart', async () => {
+    await stopAll(config);
+    await Promise.all(config.components.map((component) => waitForPortRelease(config, component)));
+    await startStack(config);
+  });
 
   progress(`Image Serving (${config.environment}) is running`);
   return ExitCode.ok;
@@ -45,6 +48,13 @@ async function restartComponent(options: GlobalOptions, id: ComponentId): Promis
   }
   checkInstall([component], config.files);
 
+  await withSupervisorLock(config, `restart ${id}`, () => replaceComponent(config, component));
+
+  return ExitCode.ok;
+}
+
+async function replaceComponent(config: Config, component: ComponentConfig): Promise<void> {
+  const { id } = component;
   const session = await openRunningSupervisor(config);
   if (session === undefined) {
     throw new CliError(
@@ -54,7 +64,7 @@ async function restartComponent(options: GlobalOptions, id: ComponentId): Promis
   }
 
   try {
-    await warnOnSignalChange(session.connection, config);
+    await warnOnSupervisorSettings(session.connection, config);
     const existing = componentProcesses(await session.connection.listProcesses(), config).get(id);
     if (existing !== undefined) {
       const survivors = await stopProcess(session, existing);
@@ -64,13 +74,12 @@ async function restartComponent(options: GlobalOptions, id: ComponentId): Promis
       }
     }
 
+    await waitForPortRelease(config, component);
     await startComponents(session, [component]);
   } finally {
     session.connection.close();
     disconnectApi();
   }
-
-  return ExitCode.ok;
 }
 
 export function runRestart(options: GlobalOptions, component: ComponentId | undefined): Promise<ExitCodeValue> {

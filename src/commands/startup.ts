@@ -7,7 +7,7 @@ import { CliError, ExitCode, type ExitCodeValue } from '../errors';
 import { progress, result, warn } from '../output';
 import { renderSystemdUnit, type UnitSettings } from '../startup/systemd-unit';
 import { packageCommand } from '../package-root';
-import { accountName } from '../supervisor/home';
+import { readAccounts } from '../supervisor/home';
 import { configOptions, type GlobalOptions } from './options';
 
 export interface StartupOptions extends GlobalOptions {
@@ -31,7 +31,7 @@ function unitUser(config: Config, requested: string | undefined): string {
 
   try {
     const { uid } = statSync(config.supervisor.home);
-    return accountName(uid) ?? String(uid);
+    return readAccounts().find((account) => account.uid === uid)?.name ?? String(uid);
   } catch {
     return userInfo().username;
   }

@@ -4,6 +4,7 @@ import { CliError, ExitCode, type ExitCodeValue } from '../errors';
 import { progress } from '../output';
 import { killDaemon, removeStaleFiles } from '../supervisor/daemon';
 import { probeSupervisor } from '../supervisor/home';
+import { withSupervisorLock } from '../supervisor/lock';
 import { findComponentProcesses } from '../supervisor/orphans';
 import { openRunningSupervisor } from '../supervisor/session';
 import { endLeftovers, stopProcesses } from '../supervisor/stop-components';
@@ -79,7 +80,9 @@ async function stopOrphans(config: Config): Promise<void> {
 }
 
 export async function runStop(options: GlobalOptions): Promise<ExitCodeValue> {
-  await stopAll(loadConfig(configOptions(options)));
+  const config = loadConfig(configOptions(options));
+
+  await withSupervisorLock(config, 'stop', () => stopAll(config));
 
   return ExitCode.ok;
 }

@@ -16,6 +16,8 @@ const PM2_INTERNAL_FIELDS = [
   'exec_interpreter', 'exit_code', 'instance_var', 'km_link', 'pm_cwd', 'pm_err_log_path', 'pm_exec_path', 'pm_id',
   'pm_out_log_path', 'pm_pid_path', 'pm_uptime', 'prev_restart_delay', 'restart_time', 'status', 'unique_id',
   'unstable_restarts', 'username', 'version', 'vizion_running',
+  // Kept by the ImageServing restart policy in the daemon (restart-policy.ts).
+  'imageserving_restarts',
 ];
 
 let reservedNames: Set<string> | undefined;
@@ -44,10 +46,12 @@ const DEFAULT_START_DELAY = 5;
 /** Seconds; a Tomcat with many web apps can take minutes, so this is generous. */
 const DEFAULT_START_TIMEOUT = 120;
 const DEFAULT_STOP_TIMEOUT = 60;
+const DEFAULT_CALL_TIMEOUT = 10;
+/** Long enough for a restart in which every component needs its default 60 s stop timeout. */
+const DEFAULT_LOCK_TIMEOUT = 300;
 
 const EXECUTABLE_EXPECTED =
   'the program to run: an absolute path, a path relative to the config folder, or a command name found in PATH';
-const DEFAULT_CALL_TIMEOUT = 10;
 
 interface RawComponent {
   name?: string;
@@ -68,7 +72,7 @@ interface RawComponent {
 
 /** Settings as the schema has checked them; optional keys may still be missing. */
 export interface RawSettings {
-  supervisor: { home: string; namespace?: string; stopSignal?: string; callTimeout?: number };
+  supervisor: { home: string; namespace?: string; stopSignal?: string; callTimeout?: number; lockTimeout?: number };
   install?: RawInstall;
   components: Record<ComponentId, RawComponent>;
 }
@@ -97,6 +101,7 @@ export function resolveSupervisor(raw: RawSettings['supervisor'], configDir: str
     namespace: raw.namespace ?? 'imageserving',
     stopSignal: raw.stopSignal ?? 'SIGTERM',
     callTimeout: raw.callTimeout ?? DEFAULT_CALL_TIMEOUT,
+    lockTimeout: raw.lockTimeout ?? DEFAULT_LOCK_TIMEOUT,
   };
 }
 
@@ -157,7 +162,7 @@ export function resolveComponent(
       autorestart: raw.restart?.autorestart ?? true,
       maxRestarts: raw.restart?.maxRestarts ?? 15,
       minUptime: raw.restart?.minUptime ?? 5,
-      backoff: raw.restart?.backoff ?? 0,
+      backoff: raw.restart?.backoff ?? 1,
     },
     memoryLimit: raw.memoryLimit,
     logs: {
@@ -196,7 +201,8 @@ export function checkSettings(settings: unknown, configDir: string): SettingProb
 
   for (const id of COMPONENT_IDS) {
     const component = root.components?.[id];
-    if (root.install === undefined && typeof component === 'object' && component !== null && component.executable === undefined) {
+    const isMap = typeof component === 'object' && component !== null && !Array.isArray(component);
+    if (root.install === undefined && isMap && component.executable === undefined) {
       problems.push({
         path: ['components', id, 'executable'],
         message: `missing required key (expected ${EXECUTABLE_EXPECTED}, or an install section that provides it)`,

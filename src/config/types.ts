@@ -9,10 +9,11 @@ export function isComponentId(value: string): value is ComponentId {
 
 export interface RestartPolicy {
   autorestart: boolean;
+  /** Restarts in a row, each ended within minUptime, after which the supervisor leaves the component errored. */
   maxRestarts: number;
   /** Seconds a process must stay up for its start to count as stable. */
   minUptime: number;
-  /** Seconds of the first delay of PM2's exponential restart backoff; 0 turns backoff off. */
+  /** Seconds of the first delay of the exponential restart backoff; 0 turns backoff off. */
   backoff: number;
 }
 
@@ -63,6 +64,8 @@ export interface SupervisorConfig {
   stopSignal: string;
   /** Seconds each call to the PM2 daemon may take before the command gives up. */
   callTimeout: number;
+  /** Seconds start, stop or restart waits for the lock another of them holds. */
+  lockTimeout: number;
 }
 
 /** A validated configuration, as start, stop, restart and status use it. */

@@ -45,6 +45,19 @@ export function describeValue(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
+/** Describes only the type of a value: "a number", "a list", "an empty value". */
+export function describeType(value: unknown): string {
+  if (value === null || value === undefined) {
+    return 'an empty value';
+  }
+
+  if (Array.isArray(value)) {
+    return 'a list';
+  }
+
+  return typeof value === 'object' ? 'a map' : `a ${typeof value}`;
+}
+
 function resolveSchema(node: SchemaNode | undefined): SchemaNode | undefined {
   if (node?.$ref === undefined) {
     return node;
@@ -99,10 +112,16 @@ export function suggestKey(key: string, allowed: string[]): string | undefined {
   return best !== undefined && best.distance <= Math.max(2, Math.floor(key.length / 3)) ? best.candidate : undefined;
 }
 
+/** Checks whether a path names a component's environment variable, whose value may be a secret. */
+function isEnvValue(path: KeyPath): boolean {
+  return path.length === 4 && path[0] === 'components' && path[2] === 'env';
+}
+
 function describeError(error: ErrorObject): SettingProblem | undefined {
   const path = pathOf(error.instancePath);
   const parentSchema = error.parentSchema as SchemaNode | undefined;
-  const got = describeValue(error.data);
+  // Messages name only the type of an environment value, never the value itself.
+  const got = isEnvValue(path) ? describeType(error.data) : describeValue(error.data);
 
   switch (error.keyword) {
     case 'type':

@@ -1,7 +1,9 @@
 import type { ComponentConfig, ComponentId, Config } from '../config/types';
-import type { OrphanProcess } from '../supervisor/orphans';
+import { crashLoopOf, describeLastExit, lastExitOf, type CrashLoop } from '../supervisor/exits';
+import { describeOrphanPorts, type OrphanProcess } from '../supervisor/orphans';
+import type { ProcessExit } from '../supervisor/restart-policy';
 import type { Pm2Process, Pm2Report } from '../supervisor/rpc';
-import { formatBytes, formatUptime, renderTable } from './format';
+import { formatBytes, formatSeconds, formatUptime, renderTable } from './format';
 
 /** Whether an online component answered the readiness check on its port just now. */
 export type Health = 'ok' | 'not answering';
@@ -26,6 +28,10 @@ export interface ComponentStatus {
   restarts: number;
   /** null when the component is not online or has no port to check. */
   health: Health | null;
+  /** Exit code or signal of the process's last end, or null before its first exit or when the supervisor did not record it. */
+  lastExit: ProcessExit | null;
+  /** Set while the component keeps exiting within its minUptime, and once the supervisor gave up on it. */
+  crashLoop: CrashLoop | null;
 }
 
 export interface SupervisorStatus {
@@ -62,6 +68,8 @@ export function componentStatus(
       memoryBytes: null,
       restarts: 0,
       health: null,
+      lastExit: null,
+      crashLoop: null,
     };
   }
 
@@ -80,6 +88,8 @@ export function componentStatus(
     memoryBytes: online ? (observation.memoryBytes ?? process.monit?.memory ?? null) : null,
     restarts: env.restart_time ?? 0,
     health: online && component.port !== undefined ? (observation.health ?? null) : null,
+    lastExit: lastExitOf(process) ?? null,
+    crashLoop: crashLoopOf(process, now),
   };
 }
 
@@ -132,7 +142,30 @@ export function renderReport(report: StatusReport): string {
     ]);
   }
 
-  return `${header}\n${renderTable(rows)}`;
+  return [header, renderTable(rows), ...crashLoopLines(report.components)].join('\n');
+}
+
+/** Says in words which components are in a crash loop: "is: crash loop: 15 restarts, last exit code 1; …". */
+function crashLoopLines(components: ComponentStatus[]): string[] {
+  const lines: string[] = [];
+
+  for (const { id, crashLoop, lastExit } of components) {
+    if (crashLoop === null) {
+      continue;
+    }
+
+    const exit = lastExit === null ? '' : `, ${describeLastExit(lastExit)}`;
+    let outcome = 'restarting';
+    if (crashLoop.gaveUp) {
+      outcome = 'the supervisor gave up and left it errored';
+    } else if (crashLoop.restartInSeconds !== null) {
+      outcome = `next restart in ${formatSeconds(crashLoop.restartInSeconds)}`;
+    }
+    const restarts = crashLoop.restarts === 1 ? '1 restart' : `${crashLoop.restarts} restarts`;
+    lines.push(`${id}: crash loop: ${restarts}${exit}; ${outcome}`);
+  }
+
+  return lines;
 }
 
 /** Builds the line printed instead of a report when the supervisor is not running, plus one for orphaned processes. */
@@ -143,7 +176,7 @@ export function notRunningMessage(config: Config, orphans: OrphanProcess[] = [])
     return `${line}; start it with "${config.invocation} start"`;
   }
 
-  const list = orphans.map(({ component, pid }) => `${component} pid ${pid}`).join(', ');
+  const list = orphans.map((orphan) => `${orphan.component} pid ${orphan.pid}${describeOrphanPorts(orphan)}`).join(', ');
   const advice = `end them with "${config.invocation} stop", then start again`;
   return `${line},\nbut ${orphans.length} component process(es) still run without it: ${list}; ${advice}`;
 }

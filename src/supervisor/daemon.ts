@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { CliError, ExitCode } from '../errors';
 import { warn } from '../output';
@@ -41,12 +42,13 @@ function tailOf(file: string, lines: number): string {
 
 /**
  * Spawns the PM2 daemon detached, the way PM2's own client does, but with a
- * minimal environment and this installation's stop signal. Resolves with the
- * daemon's pid once it reports that it is online.
+ * minimal environment, this installation's stop signal and the restart
+ * policy of pm2-daemon.ts. Resolves with the daemon's pid once it reports
+ * that it is online.
  */
 export function spawnDaemon(supervisor: SupervisorConfig): Promise<number> {
   const files = supervisorFiles(supervisor.home);
-  const daemonScript = require.resolve('pm2/lib/Daemon.js');
+  const daemonScript = join(__dirname, 'pm2-daemon.js');
   const log = openSync(files.log, 'a', 0o600);
 
   const child = spawn(process.execPath, [daemonScript], {

@@ -4,6 +4,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 
 import { CliError, ExitCode, type ExitCodeValue } from '../errors';
+import { isProcessAlive } from './processes';
 
 /** Files PM2 keeps in its PM2_HOME. */
 export function supervisorFiles(home: string): { rpcSocket: string; pubSocket: string; pidFile: string; log: string } {
@@ -66,21 +67,39 @@ export function readDaemonPid(home: string): number | undefined {
   }
 }
 
-/** Looks up an account's name in /etc/passwd; undefined when it has no entry there. */
-export function accountName(uid: number): string | undefined {
+/** An account as /etc/passwd lists it. */
+export interface Account {
+  name: string;
+  uid: number;
+  home: string;
+}
+
+export function readAccounts(file = '/etc/passwd'): Account[] {
   try {
-    const passwd = readFileSync('/etc/passwd', 'utf8');
-    const entry = passwd.split('\n').find((line) => line.split(':')[2] === String(uid));
-    return entry?.split(':')[0];
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .map((line) => line.split(':'))
+      .filter((fields) => fields.length >= 6)
+      .map((fields) => ({ name: fields[0], uid: Number(fields[2]), home: fields[5] }));
   } catch {
-    return undefined;
+    return [];
   }
 }
 
 function ownerName(uid: number): string {
-  const name = accountName(uid);
+  const account = readAccounts().find((candidate) => candidate.uid === uid);
 
-  return name === undefined ? `uid ${uid}` : `${name} (uid ${uid})`;
+  return account === undefined ? `uid ${uid}` : `${account.name} (uid ${uid})`;
+}
+
+/** Says whether a supervisor runs in a home: "its supervisor runs as PM2 daemon pid 4242" or "no supervisor runs there". */
+export function describeSupervisorIn(home: string): string {
+  const pid = readDaemonPid(home);
+  if (pid === undefined || !isProcessAlive(pid)) {
+    return 'no supervisor runs there now';
+  }
+
+  return `its supervisor runs as PM2 daemon pid ${pid}`;
 }
 
 /** Rejects a PM2_HOME that belongs to another account, naming the owner and the way to run as it. */
@@ -98,7 +117,7 @@ export function checkHomeOwner(home: string, exitCode: ExitCodeValue = ExitCode.
   const owner = ownerName(uid);
   const name = owner.split(' ')[0];
   throw new CliError(
-    `the supervisor home ${home} belongs to ${owner}, not to this account (uid ${self}); ` +
+    `the supervisor home ${home} belongs to ${owner}, not to this account (uid ${self}), and ${describeSupervisorIn(home)}; ` +
       `run the command as that account, for example: sudo -u ${name} ImageServing ...`,
     exitCode,
   );

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
+import { listeningPorts } from './port-holders';
 import { isProcessAlive, waitForExit } from './processes';
 
 /** A process of a component that runs without a supervisor, for example after the PM2 daemon was killed. */
@@ -7,6 +8,8 @@ export interface OrphanProcess {
   pid: number;
   component: string;
   command: string;
+  /** TCP ports it listens on, such as the component's own port that a new process could not get. */
+  ports: number[];
 }
 
 function readEnvironment(pid: string): string[] | undefined {
@@ -44,14 +47,22 @@ export function findComponentProcesses(home: string): OrphanProcess[] {
     } catch {
       command = '';
     }
-    found.push({ pid: Number(entry), component, command });
+    found.push({ pid: Number(entry), component, command, ports: listeningPorts(Number(entry)) });
   }
 
   return found;
 }
 
+/** Describes an orphan's ports for messages: " on port 27345", or nothing when it listens on none. */
+export function describeOrphanPorts(orphan: OrphanProcess): string {
+  if (orphan.ports.length === 0) {
+    return '';
+  }
+  return `${orphan.ports.length === 1 ? ' on port ' : ' on ports '}${orphan.ports.join(', ')}`;
+}
+
 export function describeOrphans(orphans: OrphanProcess[]): string {
-  return orphans.map(({ pid, component, command }) => `${component} pid ${pid} (${command})`).join(', ');
+  return orphans.map((orphan) => `${orphan.component} pid ${orphan.pid}${describeOrphanPorts(orphan)} (${orphan.command})`).join(', ');
 }
 
 /** Outcome of ending a set of processes: ended by the stop signal, by SIGKILL, or not at all. */

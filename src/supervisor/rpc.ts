@@ -1,5 +1,6 @@
 import { CliError, ExitCode, SupervisorTimeoutError, type ExitCodeValue } from '../errors';
 import { supervisorFiles } from './home';
+import type { RECORD_FIELD, RestartRecord } from './restart-policy';
 
 /** One app as PM2's getMonitorData returns it (the fields this tool reads). */
 export interface Pm2Process {
@@ -14,7 +15,13 @@ export interface Pm2Process {
     pm_uptime?: number;
     restart_time?: number;
     unstable_restarts?: number;
+    /** Milliseconds. */
+    min_uptime?: number;
+    max_restarts?: number;
+    /** PM2 7.0.4 records 0 for a process killed by a signal. */
     exit_code?: number | null;
+    /** Present when the daemon runs the ImageServing restart policy. */
+    [RECORD_FIELD]?: RestartRecord;
     kill_timeout?: number;
     pm_err_log_path?: string;
     pm_out_log_path?: string;

@@ -1,9 +1,11 @@
 import type { Config } from '../config/types';
 import { CliError, ExitCode, type ExitCodeValue } from '../errors';
 import { progress, warn } from '../output';
+import { checkAccount } from './access';
 import { removeStaleFiles, spawnDaemon } from './daemon';
 import { checkHomeOwner, prepareHome, probeSupervisor, readDaemonPid } from './home';
 import { describeOrphans, findComponentProcesses } from './orphans';
+import { POLICY_MARKER } from './restart-policy';
 import { SupervisorConnection, type Pm2Process } from './rpc';
 
 /** An open connection to this installation's PM2 daemon. */
@@ -26,6 +28,7 @@ function noAccessError(home: string, exitCode: ExitCodeValue = ExitCode.failed):
  */
 export async function openOrSpawnSupervisor(config: Config): Promise<Session> {
   const { supervisor } = config;
+  checkAccount(config);
   prepareHome(supervisor.home);
 
   const state = await probeSupervisor(supervisor.home);
@@ -53,16 +56,27 @@ export async function openOrSpawnSupervisor(config: Config): Promise<Session> {
 
   const connection = await SupervisorConnection.open(supervisor.home, supervisor.callTimeout);
   if (state === 'running') {
-    await warnOnSignalChange(connection, config);
+    await warnOnSupervisorSettings(connection, config);
   }
 
   return { config, connection };
 }
 
-/** Warns when the running daemon stops components with another signal than the configuration sets. */
-export async function warnOnSignalChange(connection: SupervisorConnection, config: Config): Promise<void> {
+/**
+ * Warns when the running daemon stops components with another signal than
+ * the configuration sets, or lacks the ImageServing restart policy because
+ * PM2's own command spawned it.
+ */
+export async function warnOnSupervisorSettings(connection: SupervisorConnection, config: Config): Promise<void> {
   const report = await connection.report();
   const running = report.env?.PM2_KILL_SIGNAL ?? 'SIGINT';
+
+  if (report.env?.[POLICY_MARKER] === undefined) {
+    warn(
+      `the running supervisor was not spawned by ImageServing, so PM2's own restart limits apply and a crash loop may never stop; ` +
+        `run "${config.invocation} restart" to replace it`,
+    );
+  }
 
   if (running !== config.supervisor.stopSignal) {
     warn(
@@ -82,6 +96,7 @@ export async function openRunningSupervisor(
   timeoutExitCode: ExitCodeValue = ExitCode.failed,
 ): Promise<Session | undefined> {
   const { home, callTimeout } = config.supervisor;
+  checkAccount(config, timeoutExitCode);
   const state = await probeSupervisor(home);
 
   if (state === 'no-access') {

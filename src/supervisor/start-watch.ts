@@ -1,6 +1,7 @@
 import type { ComponentConfig } from '../config/types';
 import { componentLine, paint, progress } from '../output';
 import { formatSeconds } from '../status/format';
+import { describeProcessExit, lastExitOf } from './exits';
 import { probeComponent, probeTarget, type ProbeResult } from './probe';
 import { sleep } from './processes';
 import type { Pm2Process } from './rpc';
@@ -13,10 +14,9 @@ const MIN_STEADY_SECONDS = 1;
 const PROBE_TIMEOUT_MS = 1000;
 
 function describeExit(process: Pm2Process | undefined): string {
-  const code = process?.pm2_env.exit_code;
+  const exit = process === undefined ? undefined : lastExitOf(process);
 
-  // PM2 7.0.4 records the exit code only; a process ended by a signal has none.
-  return typeof code === 'number' ? `exited with code ${code}` : 'was ended by a signal';
+  return exit === undefined ? 'exited' : describeProcessExit(exit);
 }
 
 export interface Failure {
@@ -80,7 +80,8 @@ async function checkStarting(watch: Watch, process: Pm2Process | undefined, star
 
   const { status, restart_time: restarts = 0 } = process.pm2_env;
   const pidChanged = watch.pid !== undefined && process.pid > 0 && process.pid !== watch.pid;
-  if (status === 'errored' || status === 'stopped' || restarts > 0 || pidChanged) {
+  // "waiting restart": it exited and the supervisor waits for the backoff delay before it restarts it.
+  if (status === 'errored' || status === 'stopped' || status === 'waiting restart' || restarts > 0 || pidChanged) {
     const restarted = pidChanged || restarts > 0 ? ' and was restarted' : '';
     watch.failure = { component, process, reason: `${describeExit(process)}${restarted} while starting` };
     return;

@@ -68,7 +68,9 @@ describe('failures and guards', () => {
     const result = await sandbox.run(['start']);
 
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(new RegExp(`the supervisor home ${sandbox.home} belongs to \\S+ \\(uid 65534\\), not to this account`));
+    expect(result.stderr).toMatch(
+      new RegExp(`the supervisor home ${sandbox.home} belongs to \\S+ \\(uid 65534\\), not to this account \\(uid 0\\), and no supervisor runs there now`),
+    );
     expect(result.stderr).toContain('sudo -u ');
     expect(sandbox.processes()).toEqual([]);
     expect(sandbox.supervisorFilesPresent()).toEqual([]);
@@ -152,6 +154,8 @@ describe('failures and guards', () => {
       const status = await sandbox.run(['status'], {}, 20_000);
       const json = await sandbox.run(['status', '--json'], {}, 20_000);
       const restart = await sandbox.run(['restart', 'is'], {}, 20_000);
+      const start = await sandbox.run(['start'], {}, 20_000);
+      const stop = await sandbox.run(['stop'], {}, 20_000);
 
       expect(status.code).toBe(4);
       expect(status.stderr).toContain('the supervisor did not list the components within 2 s (PM2 call getMonitorData)');
@@ -163,6 +167,10 @@ describe('failures and guards', () => {
       expect(document.error).toContain('the supervisor did not list the components within 2 s');
       expect(restart.code).toBe(1);
       expect(restart.stderr).toMatch(/the supervisor did not [a-z ]+ within 2 s \(PM2 call \w+\)/);
+      for (const result of [start, stop]) {
+        expect(result.code).toBe(1);
+        expect(result.stderr).toMatch(/the supervisor did not [a-z ]+ within 2 s \(PM2 call \w+\)/);
+      }
     } finally {
       process.kill(daemon, 'SIGCONT');
     }

@@ -116,6 +116,19 @@ export class Sandbox {
     return runNode([CLI, ...args], this.environment(extra), timeoutMs);
   }
 
+  /** Starts the built CLI against this sandbox without waiting for it; pid is the CLI's process. */
+  launch(args: string[], extra: NodeJS.ProcessEnv = {}, timeoutMs = 90_000): { pid: number; done: Promise<RunResult> } {
+    let pid = 0;
+    const done = new Promise<RunResult>((resolveRun) => {
+      const child = execFile(process.execPath, [CLI, ...args], { env: this.environment(extra), timeout: timeoutMs, cwd: PACKAGE_ROOT }, (error, stdout, stderr) => {
+        resolveRun({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
+      });
+      pid = child.pid ?? 0;
+    });
+
+    return { pid, done };
+  }
+
   /** Runs PM2's own command on this sandbox's PM2_HOME. */
   runPm2(args: string[]): Promise<RunResult> {
     return runNode([PM2_BIN, ...args], { ...this.environment(), PM2_HOME: this.home }, 60_000);

@@ -119,10 +119,12 @@ describe('supervision details', () => {
 
     expect(status.code).toBe(3);
     expect(status.stdout).toContain('but 3 component process(es) still run without it:');
-    expect(status.stdout).toContain(`is pid ${componentPids[1]}`);
-    const orphans = (JSON.parse(statusJson.stdout) as { orphans: { component: string; pid: number }[] }).orphans;
+    expect(status.stdout).toContain(`is pid ${componentPids[1]} on port ${sandbox.ports.is}`);
+    const orphans = (JSON.parse(statusJson.stdout) as { orphans: { component: string; pid: number; ports: number[] }[] }).orphans;
     expect(orphans.map((orphan) => orphan.pid).sort()).toEqual([...componentPids].sort());
+    expect(orphans.find((orphan) => orphan.component === 'svg')?.ports).toEqual([sandbox.ports.svg]);
     expect(start.code).toBe(1);
+    expect(start.stderr).toContain(`ps pid ${componentPids[0]} on port ${sandbox.ports.ps} (`);
     expect(start.stderr).toContain('component processes of this installation still run without a supervisor');
     expect(aliveAfterStart).toEqual(componentPids);
     expect(stop.code).toBe(0);

@@ -42,7 +42,7 @@ function testConfig(components: ComponentConfig[] = [componentConfig('ps'), comp
     configDir: '/etc/imageserving',
     invocation: 'ImageServing --env staging --config-dir /etc/imageserving',
     files: ['/etc/imageserving/staging.yaml'],
-    supervisor: { home: HOME, namespace: 'imageserving-test', stopSignal: 'SIGINT', callTimeout: 10 },
+    supervisor: { home: HOME, namespace: 'imageserving-test', stopSignal: 'SIGINT', callTimeout: 10, lockTimeout: 300 },
     components,
   };
 }

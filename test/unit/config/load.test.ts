@@ -98,6 +98,7 @@ describe('loadConfig with a valid config', () => {
     expect(supervisor.namespace).toBe('imageserving');
     expect(supervisor.stopSignal).toBe('SIGTERM');
     expect(supervisor.callTimeout).toBe(10);
+    expect(supervisor.lockTimeout).toBe(300);
   });
 
   it('applies vendor component defaults', () => {
@@ -116,7 +117,7 @@ describe('loadConfig with a valid config', () => {
     for (const component of components) {
       expect(component.startDelay).toBe(5);
       expect(component.stopTimeout).toBe(60);
-      expect(component.restart).toEqual({ autorestart: true, maxRestarts: 15, minUptime: 5, backoff: 0 });
+      expect(component.restart).toEqual({ autorestart: true, maxRestarts: 15, minUptime: 5, backoff: 1 });
       expect(component.memoryLimit).toBeUndefined();
       expect(component.env).toEqual({});
     }
@@ -428,7 +429,7 @@ const BROKEN_CASES: BrokenCase[] = [
     name: 'env value number',
     files: { 'staging.yaml': withPsLines('    env:', '      JAVA_XMX: 512') },
     problems: [
-      'config/staging.yaml:8:17 components.ps.env.JAVA_XMX: wrong type (got number 512, expected a string; quote numbers and booleans)',
+      'config/staging.yaml:8:17 components.ps.env.JAVA_XMX: wrong type (got a number, expected a string; quote numbers and booleans)',
     ],
   },
   {
@@ -448,6 +449,104 @@ const BROKEN_CASES: BrokenCase[] = [
       'config/staging.yaml:9:7 components.ps.env.autorestart: reserved name (got "autorestart", ' +
         'which PM2 would read as a setting of the app itself, expected another variable name)',
     ],
+  },
+  {
+    name: 'minUptime 0',
+    files: { 'staging.yaml': withPsLines('    restart:', '      minUptime: 0') },
+    problems: [
+      'config/staging.yaml:8:18 components.ps.restart.minUptime: invalid value (got number 0, expected a number of seconds greater than 0)',
+    ],
+  },
+  {
+    name: 'maxRestarts negative',
+    files: { 'staging.yaml': withPsLines('    restart:', '      maxRestarts: -1') },
+    problems: [
+      'config/staging.yaml:8:20 components.ps.restart.maxRestarts: invalid value (got number -1, expected a whole number of restarts, 0 or more)',
+    ],
+  },
+  {
+    name: 'maxRestarts fraction',
+    files: { 'staging.yaml': withPsLines('    restart:', '      maxRestarts: 2.5') },
+    problems: [
+      'config/staging.yaml:8:20 components.ps.restart.maxRestarts: wrong type (got number 2.5, expected a whole number of restarts, 0 or more)',
+    ],
+  },
+  {
+    name: 'backoff negative',
+    files: { 'staging.yaml': withPsLines('    restart:', '      backoff: -1') },
+    problems: [
+      'config/staging.yaml:8:16 components.ps.restart.backoff: invalid value (got number -1, expected a number of seconds, 0 or more)',
+    ],
+  },
+  {
+    name: 'autorestart quoted',
+    files: { 'staging.yaml': withPsLines('    restart:', '      autorestart: "true"') },
+    problems: ['config/staging.yaml:8:20 components.ps.restart.autorestart: wrong type (got string "true", expected true or false)'],
+  },
+  {
+    name: 'lockTimeout 0',
+    files: { 'staging.yaml': VALID.replace('/pm2\n', '/pm2\n  lockTimeout: 0\n') },
+    problems: [
+      'config/staging.yaml:3:16 supervisor.lockTimeout: invalid value (got number 0, ' +
+        'expected seconds to wait for another start, stop or restart to finish, greater than 0)',
+    ],
+  },
+  {
+    name: 'lockTimeout with unit',
+    files: { 'staging.yaml': VALID.replace('/pm2\n', '/pm2\n  lockTimeout: 5m\n') },
+    problems: [
+      'config/staging.yaml:3:16 supervisor.lockTimeout: wrong type (got string "5m", ' +
+        'expected seconds to wait for another start, stop or restart to finish, greater than 0)',
+    ],
+  },
+  {
+    name: 'callTimeout negative',
+    files: { 'staging.yaml': VALID.replace('/pm2\n', '/pm2\n  callTimeout: -10\n') },
+    problems: [
+      'config/staging.yaml:3:16 supervisor.callTimeout: invalid value (got number -10, ' +
+        'expected seconds each call to the supervisor may take, greater than 0)',
+    ],
+  },
+  {
+    name: 'unknown supervisor key',
+    files: { 'staging.yaml': VALID.replace('/pm2\n', '/pm2\n  lockTimout: 60\n') },
+    problems: [
+      'config/staging.yaml:3:3 supervisor.lockTimout: unknown key (got "lockTimout", expected one of home, namespace, ' +
+        'stopSignal, callTimeout, lockTimeout; did you mean "lockTimeout"?)',
+    ],
+  },
+  {
+    name: 'args as one string',
+    files: { 'staging.yaml': withPsLines('    args: --port 8080') },
+    problems: [
+      'config/staging.yaml:7:11 components.ps.args: wrong type (got string "--port 8080", expected a list of arguments, each a string)',
+    ],
+  },
+  {
+    name: 'startPriority fraction',
+    files: { 'staging.yaml': withPsLines('    startPriority: 1.5') },
+    problems: [
+      'config/staging.yaml:7:20 components.ps.startPriority: wrong type (got number 1.5, ' +
+        'expected a whole number, 0 or more; lower numbers start first)',
+    ],
+  },
+  {
+    name: 'env value hidden',
+    files: { 'staging.yaml': withPsLines('    env:', '      DB_PASSWORD: 91827364', '      API_TOKEN:') },
+    problems: [
+      'config/staging.yaml:8:20 components.ps.env.DB_PASSWORD: wrong type (got a number, expected a string; quote numbers and booleans)',
+      'config/staging.yaml:9:7 components.ps.env.API_TOKEN: wrong type (got an empty value, expected a string; quote numbers and booleans)',
+    ],
+  },
+  {
+    name: 'duplicate component',
+    files: { 'staging.yaml': `${VALID}  ps:\n    executable: /bin/true\n    port: 9000\n` },
+    problems: ['config/staging.yaml:13:3 components.ps: duplicate key (got the same key twice in one map, expected each key once)'],
+  },
+  {
+    name: 'component as a list',
+    files: { 'staging.yaml': VALID.replace('  svg:\n    executable: java\n    port: 27346\n', '  svg: [java, 27346]\n') },
+    problems: ['config/staging.yaml:10:3 components.svg: wrong type (got a list, expected a map of component settings)'],
   },
   {
     name: 'stopSignal SIGKILL',
@@ -484,7 +583,7 @@ const BROKEN_CASES: BrokenCase[] = [
     name: 'empty file alone',
     files: { 'staging.yaml': '' },
     problems: [
-      'config/staging.yaml:1:1 supervisor: missing required key (expected a map with home, namespace, stopSignal and callTimeout)',
+      'config/staging.yaml:1:1 supervisor: missing required key (expected a map with home, namespace, stopSignal, callTimeout and lockTimeout)',
       'config/staging.yaml:1:1 components: missing required key (expected a map with the ps, is and svg components)',
     ],
   },

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { ComponentConfig, ComponentId, Config } from '../../../src/config/types';
 import { buildReport, componentStatus, notRunningMessage, renderReport, type StatusReport } from '../../../src/status/report';
+import type { RestartRecord } from '../../../src/supervisor/restart-policy';
 import type { Pm2Process, Pm2Report } from '../../../src/supervisor/rpc';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -34,7 +35,7 @@ const CONFIG: Config = {
   configDir: '/etc/imageserving',
   files: ['/etc/imageserving/production.yaml'],
   invocation: 'ImageServing --env production --config-dir /etc/imageserving',
-  supervisor: { home: HOME, namespace: 'imageserving', stopSignal: 'SIGTERM', callTimeout: 10 },
+  supervisor: { home: HOME, namespace: 'imageserving', stopSignal: 'SIGTERM', callTimeout: 10, lockTimeout: 300 },
   components: [componentConfig('ps'), componentConfig('is'), componentConfig('svg')],
 };
 
@@ -68,6 +69,8 @@ describe('componentStatus', () => {
       memoryBytes: 52_428_800,
       restarts: 2,
       health: null,
+      lastExit: null,
+      crashLoop: null,
     });
   });
 
@@ -129,6 +132,8 @@ describe('componentStatus', () => {
       memoryBytes: null,
       restarts: 15,
       health: null,
+      lastExit: null,
+      crashLoop: null,
     });
   });
 
@@ -170,6 +175,8 @@ describe('componentStatus', () => {
       memoryBytes: null,
       restarts: 0,
       health: null,
+      lastExit: null,
+      crashLoop: null,
     });
   });
 });
@@ -256,10 +263,100 @@ describe('renderReport', () => {
   });
 });
 
+/** A process as the ImageServing restart policy in the daemon leaves it, after quickExits exits in a row. */
+function loopingProcess(status: string, record: Partial<RestartRecord>, fields: { pid?: number; startedAt?: number } = {}): Pm2Process {
+  const entry = pm2Process('is', status, { pid: fields.pid ?? 0, startedAt: fields.startedAt ?? NOW - 1000, restarts: 4 });
+  entry.pm2_env.min_uptime = 5000;
+  entry.pm2_env.imageserving_restarts = {
+    quickExits: 4,
+    lastExit: { code: 1, signal: null },
+    exitedAt: NOW - 500,
+    gaveUp: false,
+    restartAt: null,
+    ...record,
+  };
+  return entry;
+}
+
+describe('crash loops', () => {
+  it('waiting restart shows the next try', () => {
+    const entry = loopingProcess('waiting restart', { restartAt: NOW + 3400 });
+
+    const status = componentStatus(componentConfig('is'), entry, NOW);
+
+    expect(status.lastExit).toEqual({ code: 1, signal: null });
+    expect(status.crashLoop).toEqual({ restarts: 4, gaveUp: false, restartInSeconds: 3.4 });
+  });
+
+  it('gave up counts restarts, not exits', () => {
+    const entry = loopingProcess('errored', { quickExits: 16, gaveUp: true, lastExit: { code: null, signal: 'SIGSEGV' } });
+
+    const status = componentStatus(componentConfig('is'), entry, NOW);
+
+    expect(status.crashLoop).toEqual({ restarts: 15, gaveUp: true, restartInSeconds: null });
+    expect(status.lastExit).toEqual({ code: null, signal: 'SIGSEGV' });
+  });
+
+  it('online within minUptime is still looping', () => {
+    const entry = loopingProcess('online', {}, { pid: 4242, startedAt: NOW - 2000 });
+
+    expect(componentStatus(componentConfig('is'), entry, NOW).crashLoop).toEqual({ restarts: 4, gaveUp: false, restartInSeconds: null });
+  });
+
+  it('online past minUptime ends the loop', () => {
+    const entry = loopingProcess('online', {}, { pid: 4242, startedAt: NOW - 6000 });
+
+    const status = componentStatus(componentConfig('is'), entry, NOW);
+
+    expect(status.crashLoop).toBeNull();
+    expect(status.lastExit).toEqual({ code: 1, signal: null });
+  });
+
+  it('no record trusts only nonzero codes', () => {
+    const crashed = pm2Process('is', 'stopped', {});
+    crashed.pm2_env.exit_code = 2;
+    const killed = pm2Process('ps', 'stopped', {});
+    killed.pm2_env.exit_code = 0;
+
+    expect(componentStatus(componentConfig('is'), crashed, NOW).lastExit).toEqual({ code: 2, signal: null });
+    expect(componentStatus(componentConfig('ps'), killed, NOW).lastExit).toBeNull();
+    expect(componentStatus(componentConfig('is'), crashed, NOW).crashLoop).toBeNull();
+  });
+
+  it('renders a line per looping component', () => {
+    const processes = new Map<string, Pm2Process>([
+      ['is', loopingProcess('errored', { quickExits: 16, gaveUp: true })],
+      ['svg', { ...loopingProcess('waiting restart', { quickExits: 1, restartAt: NOW + 1000, lastExit: { code: null, signal: 'SIGKILL' } }), name: 'svg' }],
+    ]);
+    const report = buildReport(CONFIG, ['ps', 'is', 'svg'], processes, PM2_REPORT, 999, NOW);
+
+    expect(renderReport(report).split('\n').slice(5)).toEqual([
+      'is: crash loop: 15 restarts, last exit code 1; the supervisor gave up and left it errored',
+      'svg: crash loop: 1 restart, last killed by SIGKILL; next restart in 1.0 s',
+    ]);
+  });
+});
+
 describe('notRunningMessage', () => {
   it('names environment, home and remedy', () => {
     expect(notRunningMessage(CONFIG)).toBe(
       `Image Serving (production): the supervisor is not running (home ${HOME}); start it with "ImageServing --env production --config-dir /etc/imageserving start"`,
     );
+  });
+});
+
+describe('notRunningMessage with orphans', () => {
+  it('lists pid and ports of each', () => {
+    const orphans = [
+      { pid: 4301, component: 'ps', command: 'catalina.sh run', ports: [8080, 9999] },
+      { pid: 4290, component: 'is', command: 'ImageServer64', ports: [27345] },
+      { pid: 4295, component: 'is', command: 'sleep 300', ports: [] },
+    ];
+
+    expect(notRunningMessage(CONFIG, orphans).split('\n')).toEqual([
+      `Image Serving (production): the supervisor is not running (home ${HOME}),`,
+      'but 3 component process(es) still run without it: ps pid 4301 on ports 8080, 9999, is pid 4290 on port 27345, is pid 4295; ' +
+        'end them with "ImageServing --env production --config-dir /etc/imageserving stop", then start again',
+    ]);
   });
 });
