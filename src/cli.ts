@@ -190,7 +190,16 @@ function reportError(error: unknown): void {
   }
 }
 
+/** Ends quietly when stdout's reader goes away (`status --watch | head`), as command-line tools do. */
+function exitOnClosedStdout(error: NodeJS.ErrnoException): void {
+  if (error.code === 'EPIPE') {
+    process.exit(ExitCode.ok);
+  }
+  throw error;
+}
+
 export async function main(argv: string[]): Promise<void> {
+  process.stdout.on('error', exitOnClosedStdout);
   let exitCode: ExitCodeValue = ExitCode.ok;
   const program = buildProgram(lazyActions, (code) => {
     exitCode = code;

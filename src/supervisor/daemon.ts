@@ -4,6 +4,7 @@ import { join } from 'node:path';
 
 import { CliError, ExitCode } from '../errors';
 import { warn } from '../output';
+import { packageRoot } from '../package-root';
 import type { SupervisorConfig } from '../config/types';
 import { readDaemonPid, supervisorFiles } from './home';
 import { isProcessAlive, waitForExit } from './processes';
@@ -48,7 +49,8 @@ function tailOf(file: string, lines: number): string {
  */
 export function spawnDaemon(supervisor: SupervisorConfig): Promise<number> {
   const files = supervisorFiles(supervisor.home);
-  const daemonScript = join(__dirname, 'pm2-daemon.js');
+  // tsc's output, not the bundle: the daemon runs this file as a program of its own.
+  const daemonScript = join(packageRoot(), 'dist', 'src', 'supervisor', 'pm2-daemon.js');
   const log = openSync(files.log, 'a', 0o600);
 
   const child = spawn(process.execPath, [daemonScript], {

@@ -45,7 +45,7 @@ describe('concurrent operators', () => {
 
   it('second restart waits for the first', async () => {
     sandbox = await Sandbox.create();
-    sandbox.writeEnvironment('test', { is: { executable: SLOW_EXIT, args: '["--delay", "2"]' } });
+    sandbox.writeEnvironment('test', { is: { executable: SLOW_EXIT, port: undefined, args: '["--delay", "2"]' } });
     expect((await sandbox.run(['start'])).code).toBe(0);
     const before = requirePid((await jsonStatus(sandbox)).components.find((component) => component.id === 'is')?.pid);
 
@@ -60,7 +60,7 @@ describe('concurrent operators', () => {
     expect(secondResult.stderr).toContain(`waiting for the lock in ${sandbox.home}, held by pid ${first.pid} (ImageServing --env test`);
     expect(secondResult.stderr).toMatch(/ restart is\), which took it at [\d:]+; waiting up to 300 s/);
     // The second restart stopped the process the first one started, so they ran one after the other.
-    expect(secondResult.stderr).toMatch(/^is\s+Image Server\s+stopped \(pid \d+, exited after [\d.]+ s\)$/m);
+    expect(secondResult.stderr).toMatch(/^is\s+Image Server\s+stopped on its own \(pid \d+, exited with code 0 after [\d.]+ s\)$/m);
     expect(is?.state).toBe('online');
     expect(isAlive(before)).toBe(false);
     expect(existsSync(join(sandbox.home, 'imageserving.lock'))).toBe(false);
@@ -70,7 +70,7 @@ describe('concurrent operators', () => {
     sandbox = await Sandbox.create();
     sandbox.writeEnvironment('test', {
       supervisor: { lockTimeout: '1' },
-      is: { executable: SLOW_EXIT, args: '["--delay", "4"]', stopTimeout: '10' },
+      is: { executable: SLOW_EXIT, port: undefined, args: '["--delay", "4"]', stopTimeout: '10' },
     });
     expect((await sandbox.run(['start'])).code).toBe(0);
     const pids = (await jsonStatus(sandbox)).components.map((component) => component.pid);
@@ -94,7 +94,7 @@ describe('concurrent operators', () => {
 
   it('status takes no lock', async () => {
     sandbox = await Sandbox.create();
-    sandbox.writeEnvironment('test', { is: { executable: SLOW_EXIT, args: '["--delay", "4"]', stopTimeout: '10' } });
+    sandbox.writeEnvironment('test', { is: { executable: SLOW_EXIT, port: undefined, args: '["--delay", "4"]', stopTimeout: '10' } });
     expect((await sandbox.run(['start'])).code).toBe(0);
 
     const stop = sandbox.launch(['stop']);
@@ -130,7 +130,12 @@ describe('concurrent operators', () => {
     sandbox = await Sandbox.create();
     const pidFile = join(sandbox.root, 'listener.pid');
     sandbox.writeEnvironment('test', {
-      ps: { executable: LINGERING_LISTENER, args: `["--port", "${sandbox.ports.ps}", "--linger", "2", "--pid-file", "${pidFile}"]` },
+      ps: {
+        executable: LINGERING_LISTENER,
+        args: `["--port", "${sandbox.ports.ps}", "--linger", "2", "--pid-file", "${pidFile}"]`,
+        // The listener accepts TCP connections but does not speak HTTP.
+        readiness: '{ protocol: tcp }',
+      },
     });
     expect((await sandbox.run(['start'])).code).toBe(0);
     const oldListener = Number(readFileSync(pidFile, 'utf8'));
@@ -159,6 +164,7 @@ describe('concurrent operators', () => {
       ps: {
         executable: LINGERING_LISTENER,
         args: `["--port", "${sandbox.ports.ps}", "--linger", "60", "--pid-file", "${pidFile}"]`,
+        readiness: '{ protocol: tcp }',
         stopTimeout: '2',
       },
     });
@@ -178,7 +184,7 @@ describe('concurrent operators', () => {
         '2.0 s (its stop timeout) after the old process stopped; ps was not started again, so that it does not crash-loop on a busy port',
       );
       expect(ps?.state).toBe('not started');
-      expect(restart.stderr).toMatch(/^ps\s+Platform Server\s+stopped \(pid \d+, exited after [\d.]+ s\)$/m);
+      expect(restart.stderr).toMatch(/^ps\s+Platform Server\s+stopped on its own \(pid \d+, exited with code 0 after [\d.]+ s\)$/m);
       // A new listener would have written its own pid.
       expect(Number(readFileSync(pidFile, 'utf8'))).toBe(listener);
       expect(isAlive(listener)).toBe(true);

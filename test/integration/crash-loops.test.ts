@@ -68,7 +68,7 @@ describe('crashes and crash loops', () => {
     expect(after.lastExit).toEqual({ code: null, signal: 'SIGKILL' });
     expect(after.crashLoop).toBeNull();
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(new RegExp(`^is\\s+Image Server\\s+online\\s+${after.pid}\\s+\\d+s\\s+[\\d.]+ MiB\\s+1$`, 'm'));
+    expect(text.stdout).toMatch(new RegExp(`^is\\s+Image Server\\s+online\\s+ok\\s+${after.pid}\\s+\\d+s\\s+[\\d.]+ MiB\\s+1$`, 'm'));
     expect(text.stdout).not.toContain('crash loop');
   });
 
@@ -77,7 +77,7 @@ describe('crashes and crash loops', () => {
     // Each run lasts 2.5 s, under minUptime 4 s. PM2 7.0.4 alone would count quick exits only within
     // 4 s x 3 of the app's creation, which the backoff delays outlast, and restart it forever.
     sandbox.writeEnvironment('test', {
-      is: { executable: CRASH_AFTER_DELAY, args: '["--after", "2.5", "--code", "3"]', restart: '{ maxRestarts: 3, minUptime: 4, backoff: 1 }' },
+      is: { executable: CRASH_AFTER_DELAY, port: undefined, args: '["--after", "2.5", "--code", "3"]', restart: '{ maxRestarts: 3, minUptime: 4, backoff: 1 }' },
     });
     expect((await sandbox.run(['start'])).code).toBe(0);
 
@@ -111,7 +111,7 @@ describe('crashes and crash loops', () => {
   it('tight loop stops after exactly maxRestarts', async () => {
     sandbox = await Sandbox.create();
     sandbox.writeEnvironment('test', {
-      is: { executable: CRASH_AFTER_DELAY, args: '["--after", "1.5"]', restart: '{ maxRestarts: 2, minUptime: 3, backoff: 0 }' },
+      is: { executable: CRASH_AFTER_DELAY, port: undefined, args: '["--after", "1.5"]', restart: '{ maxRestarts: 2, minUptime: 3, backoff: 0 }' },
     });
     expect((await sandbox.run(['start'])).code).toBe(0);
 
@@ -126,7 +126,7 @@ describe('crashes and crash loops', () => {
   it('signal kills show in the crash loop', async () => {
     sandbox = await Sandbox.create();
     sandbox.writeEnvironment('test', {
-      is: { executable: CRASH_AFTER_DELAY, args: '["--after", "1.5", "--signal", "SIGKILL"]', restart: '{ maxRestarts: 1, minUptime: 3, backoff: 0.2 }' },
+      is: { executable: CRASH_AFTER_DELAY, port: undefined, args: '["--after", "1.5", "--signal", "SIGKILL"]', restart: '{ maxRestarts: 1, minUptime: 3, backoff: 0.2 }' },
     });
     expect((await sandbox.run(['start'])).code).toBe(0);
 
@@ -140,7 +140,7 @@ describe('crashes and crash loops', () => {
   it('stop during a backoff wait', async () => {
     sandbox = await Sandbox.create();
     sandbox.writeEnvironment('test', {
-      is: { executable: CRASH_AFTER_DELAY, args: '["--after", "1.5"]', restart: '{ maxRestarts: 5, minUptime: 3, backoff: 4 }' },
+      is: { executable: CRASH_AFTER_DELAY, port: undefined, args: '["--after", "1.5"]', restart: '{ maxRestarts: 5, minUptime: 3, backoff: 4 }' },
     });
     expect((await sandbox.run(['start'])).code).toBe(0);
     const waiting = await waitForRow(sandbox, 'is', (row) => row.state === 'waiting restart', 10_000);

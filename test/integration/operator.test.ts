@@ -142,7 +142,8 @@ describe('operator commands on a running supervisor', () => {
     const watch = spawnCli(sandbox, ['status', '--watch', '1']);
 
     try {
-      const output = await watch.waitForStdout((text) => text.split('every 1s: ImageServing status').length > 3);
+      // Four headers mean that the three reports before the last one are complete.
+      const output = await watch.waitForStdout((text) => text.split('every 1s: ImageServing status').length > 4);
 
       expect(await watch.interrupt('SIGINT')).toBe(0);
       // Not a terminal, so the screen is not cleared between reports.
@@ -151,7 +152,7 @@ describe('operator commands on a running supervisor', () => {
       expect(reports.length).toBeGreaterThanOrEqual(3);
       for (const report of reports.slice(0, 3)) {
         expect(report).toMatch(/\nImage Serving \(test\) - supervisor PM2 7\.0\.4, pid \d+/);
-        expect(report).toMatch(/\nsvg\s+SVG server\s+online\s+\d+/);
+        expect(report).toMatch(/\nsvg\s+SVG server\s+online\s+ok\s+\d+/);
       }
     } finally {
       await watch.interrupt('SIGKILL');
