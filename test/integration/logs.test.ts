@@ -37,7 +37,7 @@ describe('logs on a real PM2 daemon', () => {
   beforeAll(async () => {
     sandbox = await Sandbox.create();
     // The Image Server is replaced by a component that writes a line every 100 ms.
-    sandbox.writeEnvironment('test', { is: { executable: CHATTY, args: '[]' } });
+    sandbox.writeEnvironment('test', { is: { executable: CHATTY, args: '[]', port: undefined } });
     isOut = join(sandbox.home, 'logs', 'is-out.log');
     const started = await sandbox.run(['start']);
     expect(started.stderr).toContain('is running');
