@@ -1,61 +1,13 @@
 import { loadConfig } from '../config/load';
-import type { ComponentId, Config } from '../config/types';
+import type { ComponentId } from '../config/types';
 import { CliError, ExitCode, type ExitCodeValue } from '../errors';
 import { result } from '../output';
-import { observeComponents } from '../status/observe';
-import { buildReport, notRunningMessage, renderReport, type StatusReport } from '../status/report';
-import { findComponentProcesses, type OrphanProcess } from '../supervisor/orphans';
-import { componentProcesses, daemonPid, openRunningSupervisor, type Session } from '../supervisor/session';
+import { readStatus, unknownReport } from '../status/collect';
+import { notRunningMessage, renderReport, type StatusReport } from '../status/report';
 import { configOptions, type GlobalOptions } from './options';
 
 export interface StatusOptions extends GlobalOptions {
   json?: boolean;
-}
-
-function notRunningReport(config: Config, orphans: OrphanProcess[]): StatusReport {
-  return {
-    environment: config.environment,
-    supervisor: { running: false, pid: null, uptimeSeconds: null, pm2Version: null, home: config.supervisor.home },
-    components: [],
-    orphans,
-  };
-}
-
-function unknownReport(config: Config, error: string): StatusReport {
-  return {
-    environment: config.environment,
-    supervisor: { running: true, pid: daemonPid(config) ?? null, uptimeSeconds: null, pm2Version: null, home: config.supervisor.home },
-    components: [],
-    error,
-  };
-}
-
-async function collectReport(session: Session, ids: ComponentId[]): Promise<StatusReport> {
-  const { connection, config } = session;
-
-  try {
-    const [list, report] = await Promise.all([connection.listProcesses(), connection.report()]);
-    const processes = componentProcesses(list, config);
-    const listed = config.components.filter((component) => ids.includes(component.id));
-    const observations = await observeComponents(listed, processes);
-    return buildReport(config, ids, processes, report, daemonPid(config), Date.now(), observations);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new CliError(`status unknown: ${reason}`, ExitCode.unknown);
-  } finally {
-    connection.close();
-  }
-}
-
-/** Reads the report from the running supervisor, or builds the not-running one without spawning a supervisor. */
-async function readStatus(config: Config, ids: ComponentId[]): Promise<StatusReport> {
-  const session = await openRunningSupervisor(config, ExitCode.unknown);
-
-  if (session === undefined) {
-    return notRunningReport(config, findComponentProcesses(config.supervisor.home));
-  }
-
-  return collectReport(session, ids);
 }
 
 /**
