@@ -2,10 +2,11 @@ import { loadConfig } from '../config/load';
 import type { ComponentId, Config } from '../config/types';
 import { CliError, ExitCode, type ExitCodeValue } from '../errors';
 import { result } from '../output';
-import { observeComponents } from '../status/observe';
+import { observeComponents, startHealthChecks } from '../status/observe';
 import { buildReport, notRunningMessage, renderReport, type StatusReport } from '../status/report';
 import { findComponentProcesses, type OrphanProcess } from '../supervisor/orphans';
-import { componentProcesses, daemonPid, openRunningSupervisor, type Session } from '../supervisor/session';
+import { readParentPids } from '../supervisor/process-tree';
+import { componentProcesses, connectSupervisor, daemonPid, isSupervisorRunning } from '../supervisor/session';
 import { configOptions, type GlobalOptions } from './options';
 
 export interface StatusOptions extends GlobalOptions {
@@ -30,14 +31,20 @@ function unknownReport(config: Config, error: string): StatusReport {
   };
 }
 
-async function collectReport(session: Session, ids: ComponentId[]): Promise<StatusReport> {
-  const { connection, config } = session;
+async function collectReport(config: Config, ids: ComponentId[]): Promise<StatusReport> {
+  const listed = config.components.filter((component) => ids.includes(component.id));
+  // The checks need only the configuration, so they run while the RPC client loads and the daemon responds.
+  const checks = startHealthChecks(listed);
+  const { connection } = await connectSupervisor(config, ExitCode.unknown);
 
   try {
-    const [list, report] = await Promise.all([connection.listProcesses(), connection.report()]);
+    const calls = Promise.all([connection.listProcesses(), connection.report()]);
+    // The daemon takes a few ms to respond to getMonitorData, so the process table is read meanwhile.
+    const parents = readParentPids();
+    const [list, report] = await calls;
+
     const processes = componentProcesses(list, config);
-    const listed = config.components.filter((component) => ids.includes(component.id));
-    const observations = await observeComponents(listed, processes);
+    const observations = await observeComponents(listed, processes, parents, checks);
     return buildReport(config, ids, processes, report, daemonPid(config), Date.now(), observations);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
@@ -49,13 +56,11 @@ async function collectReport(session: Session, ids: ComponentId[]): Promise<Stat
 
 /** Reads the report from the running supervisor, or builds the not-running one without spawning a supervisor. */
 async function readStatus(config: Config, ids: ComponentId[]): Promise<StatusReport> {
-  const session = await openRunningSupervisor(config, ExitCode.unknown);
-
-  if (session === undefined) {
+  if (!(await isSupervisorRunning(config, ExitCode.unknown))) {
     return notRunningReport(config, findComponentProcesses(config.supervisor.home));
   }
 
-  return collectReport(session, ids);
+  return collectReport(config, ids);
 }
 
 /**
