@@ -9,6 +9,7 @@ import { Argument, Command, CommanderError, Option } from 'commander';
 
 import { COMPONENT_IDS, type ComponentId } from './config/types';
 import { CliError, ConfigError, ExitCode, type ExitCodeValue } from './errors';
+import type { ActionOptions } from './commands/change-tracking';
 import type { CompletionShell } from './commands/completion';
 import type { ConfigShowOptions } from './commands/config';
 import type { LogsOptions } from './commands/logs';
@@ -29,6 +30,8 @@ Exit codes:
   6  invalid configuration
   7  restart COMPONENT, monit: supervisor not running`;
 
+const CHANGE_JSON_HELP = "print one JSON document: each component's state and pid before and after, and whether anything changed";
+
 function componentArgument(): Argument {
   return new Argument('[component]', 'one component: ps (Platform Server), is (Image Server) or svg (SVG server)').choices(
     COMPONENT_IDS,
@@ -37,9 +40,9 @@ function componentArgument(): Argument {
 
 /** Actions behind the commands: the CLI loads the real ones lazily, and tests pass recorders. */
 export interface CommandActions {
-  start(options: GlobalOptions): Promise<ExitCodeValue>;
-  stop(options: GlobalOptions): Promise<ExitCodeValue>;
-  restart(options: GlobalOptions, component: ComponentId | undefined): Promise<ExitCodeValue>;
+  start(options: ActionOptions): Promise<ExitCodeValue>;
+  stop(options: ActionOptions): Promise<ExitCodeValue>;
+  restart(options: ActionOptions, component: ComponentId | undefined): Promise<ExitCodeValue>;
   status(options: StatusOptions, component: ComponentId | undefined): Promise<ExitCodeValue>;
   statusWatch(options: StatusOptions, component: ComponentId | undefined, seconds: number | undefined): Promise<ExitCodeValue>;
   logs(options: LogsOptions, component: ComponentId | undefined): Promise<ExitCodeValue>;
@@ -79,18 +82,23 @@ export function buildProgram(actions: CommandActions, setExitCode: (code: ExitCo
   program
     .command('start')
     .description('start the supervisor and every component, in priority order')
-    .action(async () => setExitCode(await actions.start(program.opts())));
+    .option('--json', CHANGE_JSON_HELP)
+    .action(async (options: { json?: boolean }) => setExitCode(await actions.start({ ...program.opts(), ...options })));
 
   program
     .command('stop')
     .description('stop every component, then the supervisor')
-    .action(async () => setExitCode(await actions.stop(program.opts())));
+    .option('--json', CHANGE_JSON_HELP)
+    .action(async (options: { json?: boolean }) => setExitCode(await actions.stop({ ...program.opts(), ...options })));
 
   program
     .command('restart')
     .description('restart everything, supervisor included; or only the named component, with the settings now in the YAML')
     .addArgument(componentArgument())
-    .action(async (component: ComponentId | undefined) => setExitCode(await actions.restart(program.opts(), component)));
+    .option('--json', CHANGE_JSON_HELP)
+    .action(async (component: ComponentId | undefined, options: { json?: boolean }) =>
+      setExitCode(await actions.restart({ ...program.opts(), ...options }, component)),
+    );
 
   program
     .command('status')

@@ -1,4 +1,3 @@
-import { loadConfig } from '../config/load';
 import type { ComponentConfig, ComponentId, Config } from '../config/types';
 import { CliError, ExitCode, type ExitCodeValue } from '../errors';
 import { progress } from '../output';
@@ -11,7 +10,7 @@ import { checkInstall } from '../supervisor/preflight';
 import { componentProcesses, openRunningSupervisor, warnOnSupervisorSettings } from '../supervisor/session';
 import { startComponents } from '../supervisor/start-components';
 import { stopProcess } from '../supervisor/stop-components';
-import { configOptions, type GlobalOptions } from './options';
+import { runWithChangeReport, type ActionOptions } from './change-tracking';
 import { startStack } from './start';
 import { stopAll } from './stop';
 
@@ -19,20 +18,22 @@ import { stopAll } from './stop';
  * Stops everything, supervisor included, and starts it again with the YAML
  * as it is now. The new configuration is checked before anything stops.
  */
-async function restartAll(options: GlobalOptions): Promise<ExitCodeValue> {
-  const config = loadConfig(configOptions(options));
-  checkInstall(config.components, config.files);
-  checkAccount(config);
-  prepareHome(config.supervisor.home);
+function restartAll(options: ActionOptions): Promise<ExitCodeValue> {
+  return runWithChangeReport(options, 'restart', undefined, async (config, tracker) => {
+    checkInstall(config.components, config.files);
+    checkAccount(config);
+    prepareHome(config.supervisor.home);
 
-  await withSupervisorLock(config, 'restart', async () => {
-    await stopAll(config);
-    await Promise.all(config.components.map((component) => waitForPortRelease(config, component)));
-    await startStack(config);
+    await withSupervisorLock(config, 'restart', () =>
+      tracker.track(async () => {
+        await stopAll(config);
+        await Promise.all(config.components.map((component) => waitForPortRelease(config, component)));
+        await startStack(config);
+      }),
+    );
+
+    progress(`Image Serving (${config.environment}) is running`);
   });
-
-  progress(`Image Serving (${config.environment}) is running`);
-  return ExitCode.ok;
 }
 
 /**
@@ -40,17 +41,16 @@ async function restartAll(options: GlobalOptions): Promise<ExitCodeValue> {
  * PM2's own restart would keep the old arguments and environment, so the app
  * is stopped, removed and started again from its new definition.
  */
-async function restartComponent(options: GlobalOptions, id: ComponentId): Promise<ExitCodeValue> {
-  const config = loadConfig(configOptions(options));
-  const component = config.components.find((candidate) => candidate.id === id);
-  if (component === undefined) {
-    throw new CliError(`component ${id} is not configured`, ExitCode.usage);
-  }
-  checkInstall([component], config.files);
+function restartComponent(options: ActionOptions, id: ComponentId): Promise<ExitCodeValue> {
+  return runWithChangeReport(options, `restart ${id}`, id, async (config, tracker) => {
+    const component = config.components.find((candidate) => candidate.id === id);
+    if (component === undefined) {
+      throw new CliError(`component ${id} is not configured`, ExitCode.usage);
+    }
+    checkInstall([component], config.files);
 
-  await withSupervisorLock(config, `restart ${id}`, () => replaceComponent(config, component));
-
-  return ExitCode.ok;
+    await withSupervisorLock(config, `restart ${id}`, () => tracker.track(() => replaceComponent(config, component)));
+  });
 }
 
 async function replaceComponent(config: Config, component: ComponentConfig): Promise<void> {
@@ -82,6 +82,7 @@ async function replaceComponent(config: Config, component: ComponentConfig): Pro
   }
 }
 
-export function runRestart(options: GlobalOptions, component: ComponentId | undefined): Promise<ExitCodeValue> {
+/** Restarts everything or one component. With --json, prints what each component was before and after. */
+export function runRestart(options: ActionOptions, component: ComponentId | undefined): Promise<ExitCodeValue> {
   return component === undefined ? restartAll(options) : restartComponent(options, component);
 }

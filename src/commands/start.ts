@@ -1,6 +1,5 @@
-import { loadConfig } from '../config/load';
 import type { Config } from '../config/types';
-import { ExitCode, type ExitCodeValue } from '../errors';
+import type { ExitCodeValue } from '../errors';
 import { progress } from '../output';
 import { checkAccount } from '../supervisor/access';
 import { prepareHome } from '../supervisor/home';
@@ -9,7 +8,7 @@ import { disconnectApi } from '../supervisor/pm2-api';
 import { checkInstall } from '../supervisor/preflight';
 import { openOrSpawnSupervisor } from '../supervisor/session';
 import { startComponents } from '../supervisor/start-components';
-import { configOptions, type GlobalOptions } from './options';
+import { runWithChangeReport, type ActionOptions } from './change-tracking';
 
 /** Spawns the supervisor when it is not running, then starts every component in priority order. */
 export async function startStack(config: Config): Promise<void> {
@@ -23,15 +22,18 @@ export async function startStack(config: Config): Promise<void> {
   }
 }
 
-/** Starts the supervisor when needed, then every component in priority order. */
-export async function runStart(options: GlobalOptions): Promise<ExitCodeValue> {
-  const config = loadConfig(configOptions(options));
-  checkInstall(config.components, config.files);
-  checkAccount(config);
-  prepareHome(config.supervisor.home);
+/**
+ * Starts the supervisor when needed, then every component in priority order.
+ * With --json, prints what each component was before and after.
+ */
+export function runStart(options: ActionOptions): Promise<ExitCodeValue> {
+  return runWithChangeReport(options, 'start', undefined, async (config, tracker) => {
+    checkInstall(config.components, config.files);
+    checkAccount(config);
+    prepareHome(config.supervisor.home);
 
-  await withSupervisorLock(config, 'start', () => startStack(config));
+    await withSupervisorLock(config, 'start', () => tracker.track(() => startStack(config)));
 
-  progress(`Image Serving (${config.environment}) is running`);
-  return ExitCode.ok;
+    progress(`Image Serving (${config.environment}) is running`);
+  });
 }

@@ -1,66 +1,13 @@
 import { loadConfig } from '../config/load';
-import type { ComponentId, Config } from '../config/types';
+import type { ComponentId } from '../config/types';
 import { CliError, ExitCode, type ExitCodeValue } from '../errors';
 import { result } from '../output';
-import { observeComponents, startHealthChecks } from '../status/observe';
-import { buildReport, notRunningMessage, renderReport, type StatusReport } from '../status/report';
-import { findComponentProcesses, type OrphanProcess } from '../supervisor/orphans';
-import { readParentPids } from '../supervisor/process-tree';
-import { componentProcesses, connectSupervisor, daemonPid, isSupervisorRunning } from '../supervisor/session';
+import { readStatus, unknownReport } from '../status/collect';
+import { notRunningMessage, renderReport, type StatusReport } from '../status/report';
 import { configOptions, type GlobalOptions } from './options';
 
 export interface StatusOptions extends GlobalOptions {
   json?: boolean;
-}
-
-function notRunningReport(config: Config, orphans: OrphanProcess[]): StatusReport {
-  return {
-    environment: config.environment,
-    supervisor: { running: false, pid: null, uptimeSeconds: null, pm2Version: null, home: config.supervisor.home },
-    components: [],
-    orphans,
-  };
-}
-
-function unknownReport(config: Config, error: string): StatusReport {
-  return {
-    environment: config.environment,
-    supervisor: { running: true, pid: daemonPid(config) ?? null, uptimeSeconds: null, pm2Version: null, home: config.supervisor.home },
-    components: [],
-    error,
-  };
-}
-
-async function collectReport(config: Config, ids: ComponentId[]): Promise<StatusReport> {
-  const listed = config.components.filter((component) => ids.includes(component.id));
-  // The checks need only the configuration, so they run while the RPC client loads and the daemon responds.
-  const checks = startHealthChecks(listed);
-  const { connection } = await connectSupervisor(config, ExitCode.unknown);
-
-  try {
-    const calls = Promise.all([connection.listProcesses(), connection.report()]);
-    // The daemon takes a few ms to respond to getMonitorData, so the process table is read meanwhile.
-    const parents = readParentPids();
-    const [list, report] = await calls;
-
-    const processes = componentProcesses(list, config);
-    const observations = await observeComponents(listed, processes, parents, checks);
-    return buildReport(config, ids, processes, report, daemonPid(config), Date.now(), observations);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new CliError(`status unknown: ${reason}`, ExitCode.unknown);
-  } finally {
-    connection.close();
-  }
-}
-
-/** Reads the report from the running supervisor, or builds the not-running one without spawning a supervisor. */
-async function readStatus(config: Config, ids: ComponentId[]): Promise<StatusReport> {
-  if (!(await isSupervisorRunning(config, ExitCode.unknown))) {
-    return notRunningReport(config, findComponentProcesses(config.supervisor.home));
-  }
-
-  return collectReport(config, ids);
 }
 
 /**

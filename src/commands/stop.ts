@@ -1,4 +1,3 @@
-import { loadConfig } from '../config/load';
 import type { Config } from '../config/types';
 import { CliError, ExitCode, type ExitCodeValue } from '../errors';
 import { progress } from '../output';
@@ -8,7 +7,7 @@ import { withSupervisorLock } from '../supervisor/lock';
 import { findComponentProcesses } from '../supervisor/orphans';
 import { openRunningSupervisor } from '../supervisor/session';
 import { endLeftovers, stopProcesses } from '../supervisor/stop-components';
-import { configOptions, type GlobalOptions } from './options';
+import { runWithChangeReport, type ActionOptions } from './change-tracking';
 
 /** Seconds the daemon gets to exit after it was asked to. */
 export const DAEMON_EXIT_SECONDS = 10;
@@ -79,10 +78,9 @@ async function stopOrphans(config: Config): Promise<void> {
   progress(`ended ${orphans.length} component process(es); Image Serving (${config.environment}) is down`);
 }
 
-export async function runStop(options: GlobalOptions): Promise<ExitCodeValue> {
-  const config = loadConfig(configOptions(options));
-
-  await withSupervisorLock(config, 'stop', () => stopAll(config));
-
-  return ExitCode.ok;
+/** Stops everything. With --json, prints what each component was before and after. */
+export function runStop(options: ActionOptions): Promise<ExitCodeValue> {
+  return runWithChangeReport(options, 'stop', undefined, (config, tracker) =>
+    withSupervisorLock(config, 'stop', () => tracker.track(() => stopAll(config))),
+  );
 }

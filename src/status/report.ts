@@ -8,7 +8,7 @@ import { formatBytes, formatSeconds, formatUptime, renderTable } from './format'
 /** Whether an online component answered the readiness check on its port just now. */
 export type Health = 'ok' | 'not answering';
 
-/** What status reads of a running component besides PM2's list: tree memory from /proc and a port check. */
+/** Facts status reads of a running component besides PM2's list: tree memory from /proc and a port check. */
 export interface Observation {
   /** Resident memory of the component's whole process tree. */
   memoryBytes?: number;
@@ -84,7 +84,7 @@ export function componentStatus(
     state: env.status,
     pid: online ? process.pid : null,
     uptimeSeconds,
-    // PM2's own figure is the main process only; it stands in when /proc could not be read.
+    // PM2's own figure covers the main process only, and is used when /proc could not be read.
     memoryBytes: online ? (observation.memoryBytes ?? process.monit?.memory ?? null) : null,
     restarts: env.restart_time ?? 0,
     health: online && component.port !== undefined ? (observation.health ?? null) : null,
@@ -161,7 +161,10 @@ function crashLoopLines(components: ComponentStatus[]): string[] {
     } else if (crashLoop.restartInSeconds !== null) {
       outcome = `next restart in ${formatSeconds(crashLoop.restartInSeconds)}`;
     }
-    const restarts = crashLoop.restarts === 1 ? '1 restart' : `${crashLoop.restarts} restarts`;
+    let restarts = `${crashLoop.restarts} restarts`;
+    if (crashLoop.restarts <= 1) {
+      restarts = crashLoop.restarts === 1 ? '1 restart' : 'no restart yet';
+    }
     lines.push(`${id}: crash loop: ${restarts}${exit}; ${outcome}`);
   }
 

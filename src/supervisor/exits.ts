@@ -48,6 +48,11 @@ export function crashLoopOf(process: Pm2Process, now: number): CrashLoop | null 
     return null;
   }
 
+  // A component that stop (or a failed start) stopped is out of any loop.
+  if (env.status === 'stopped' || env.status === 'stopping') {
+    return null;
+  }
+
   const online = env.status === 'online' && process.pid > 0;
   const upMs = now - (env.pm_uptime ?? now);
   if (online && upMs >= (env.min_uptime ?? 0)) {
@@ -58,9 +63,10 @@ export function crashLoopOf(process: Pm2Process, now: number): CrashLoop | null 
     return { restarts: record.quickExits - 1, gaveUp: true, restartInSeconds: null };
   }
 
+  // While it waits for its next restart, the last quick exit has not been followed by a restart yet.
   const waiting = env.status === 'waiting restart' && record.restartAt !== null;
   return {
-    restarts: record.quickExits,
+    restarts: waiting ? record.quickExits - 1 : record.quickExits,
     gaveUp: false,
     restartInSeconds: waiting ? Math.max(0, ((record.restartAt ?? now) - now) / 1000) : null,
   };

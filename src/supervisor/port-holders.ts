@@ -90,6 +90,12 @@ export function findPortHolders(port: number): PortHolder[] {
   return owners.map((pid) => ({ pid, command: commandOf(pid) }));
 }
 
+/** Lists the holders on one line; a command line with newlines (python -c '...') is folded into it. */
 export function describePortHolders(holders: PortHolder[]): string {
-  return holders.map(({ pid, command }) => (pid === null ? command : `pid ${pid} (${command})`)).join(', ');
+  return holders
+    .map(({ pid, command }) => {
+      const oneLine = command.replace(/\s+/g, ' ').trim();
+      return pid === null ? oneLine : `pid ${pid} (${oneLine})`;
+    })
+    .join(', ');
 }

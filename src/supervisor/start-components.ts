@@ -6,7 +6,8 @@ import { CliError, ExitCode } from '../errors';
 import { componentLine, progress } from '../output';
 import { startApp } from './pm2-api';
 import { componentProcesses, type Session } from './session';
-import { watchStart, type Failure } from './start-watch';
+import { describePortHolders, findPortHolders } from './port-holders';
+import { watchStart, type Failure, type RunningComponent } from './start-watch';
 
 const LOG_LINES = 10;
 
@@ -39,8 +40,9 @@ function tailOfLog(file: string, offset: number): string | undefined {
 }
 
 async function stopFailed(session: Session, failures: Failure[]): Promise<void> {
-  for (const { process } of failures) {
-    if (process !== undefined) {
+  for (const { process, runningBefore } of failures) {
+    // A component that was running before this start is left as it was.
+    if (process !== undefined && runningBefore !== true) {
       // Stop it so that a crash loop is not left behind; its PM2 entry stays for "status".
       await session.connection.call('stopProcessId', process.pm_id).catch(() => undefined);
     }
@@ -64,9 +66,15 @@ function newLogLines(component: ComponentConfig, offsets: LogOffsets): string {
   return parts.length > 0 ? parts.join('\n') : `Nothing was written to ${component.logs.err} or ${component.logs.out} during this start.`;
 }
 
-function failureMessage(failures: Failure[], offsets: LogOffsets): string {
+function failureMessage(failures: Failure[], offsets: LogOffsets, invocation: string): string {
   return failures
-    .map(({ component, reason }) => `${component.id} (${component.name}) failed to start: ${reason}; it is stopped now.\n${newLogLines(component, offsets)}`)
+    .map(({ component, reason, runningBefore }) => {
+      const name = `${component.id} (${component.name})`;
+      if (runningBefore === true) {
+        return `${name} was already running but is not serving: ${reason}; it is left running. See "${invocation} logs ${component.id}".`;
+      }
+      return `${name} failed to start: ${reason}; it is stopped now.\n${newLogLines(component, offsets)}`;
+    })
     .join('\n');
 }
 
@@ -75,15 +83,37 @@ interface LogOffsets {
   err: Map<string, number>;
 }
 
+/**
+ * Fails the start before anything of the group starts when another process
+ * already listens on a component's port: the component would crash-loop on the
+ * busy port, and the readiness check would take the stranger's answers for its own.
+ */
+function checkPortsFree(config: Config, groups: ComponentConfig[][], index: number, toStart: ComponentConfig[]): void {
+  const busy = toStart.flatMap((component) => {
+    const holders = component.port === undefined ? [] : findPortHolders(component.port);
+    return holders.length === 0 ? [] : [{ component, holders }];
+  });
+  if (busy.length === 0) {
+    return;
+  }
+
+  const lines = busy.map(
+    ({ component, holders }) =>
+      `${component.id} (${component.name}) not started: port ${component.port} is already in use by ${describePortHolders(holders)}; ` +
+      `stop that process, or set components.${component.id}.port (and the component's own port setting) to a free port`,
+  );
+  const online = [...groups.slice(0, index).flat(), ...groups[index].filter((component) => !toStart.includes(component))];
+  const notStarted = [...toStart, ...groups.slice(index + 1).flat()];
+  throw new CliError(`${lines.join('\n')}\n${summarizeFailedStart(config, online, notStarted)}`, ExitCode.failed);
+}
+
 /** Says which components a failed start left online and which it never started. */
-function summarizeFailedStart(config: Config, groups: ComponentConfig[][], failedGroup: number, failures: Failure[]): string {
-  const failed = new Set(failures.map((failure) => failure.component.id));
-  const online = groups.slice(0, failedGroup + 1).flat().filter((component) => !failed.has(component.id));
-  const notStarted = groups.slice(failedGroup + 1).flat();
+function summarizeFailedStart(config: Config, online: ComponentConfig[], notStarted: ComponentConfig[]): string {
   const list = (items: ComponentConfig[]): string => (items.length === 0 ? 'none' : items.map((item) => item.id).join(', '));
+  const skipped = notStarted.length === 0 ? '' : `; not started: ${list(notStarted)}`;
 
   return (
-    `online: ${list(online)}; not started: ${list(notStarted)}. ` +
+    `online: ${list(online)}${skipped}. ` +
     `Fix the failed component and run "${config.invocation} start" again, or "${config.invocation} stop" to take the rest down`
   );
 }
@@ -102,11 +132,13 @@ export async function startComponents(session: Session, components: ComponentCon
   for (const [index, group] of groups.entries()) {
     const processes = componentProcesses(await session.connection.listProcesses(), config);
     const toStart: ComponentConfig[] = [];
+    const running: RunningComponent[] = [];
 
     for (const component of group) {
       const existing = processes.get(component.id);
       if (existing?.pm2_env.status === 'online') {
         progress(componentLine(component, `already online (pid ${existing.pid}), left alone`));
+        running.push({ component, process: existing });
         continue;
       }
 
@@ -117,10 +149,7 @@ export async function startComponents(session: Session, components: ComponentCon
       toStart.push(component);
     }
 
-    if (toStart.length === 0) {
-      continue;
-    }
-
+    checkPortsFree(config, groups, index, toStart);
     const logOffsets: LogOffsets = {
       out: new Map(toStart.map((component) => [component.id, fileSize(component.logs.out)])),
       err: new Map(toStart.map((component) => [component.id, fileSize(component.logs.err)])),
@@ -133,11 +162,13 @@ export async function startComponents(session: Session, components: ComponentCon
     );
 
     // startDelay is a pause before the next group, so the last group does not wait for it.
-    const failures = await watchStart(session, toStart, startedAt, index < groups.length - 1);
+    const failures = await watchStart(session, toStart, startedAt, index < groups.length - 1, running);
     if (failures.length > 0) {
       await stopFailed(session, failures);
-      const summary = summarizeFailedStart(config, groups, index, failures);
-      throw new CliError(`${failureMessage(failures, logOffsets)}\n${summary}`, ExitCode.failed);
+      const failed = new Set(failures.map((failure) => failure.component.id));
+      const online = groups.slice(0, index + 1).flat().filter((component) => !failed.has(component.id));
+      const summary = summarizeFailedStart(config, online, groups.slice(index + 1).flat());
+      throw new CliError(`${failureMessage(failures, logOffsets, config.invocation)}\n${summary}`, ExitCode.failed);
     }
   }
 }

@@ -23,6 +23,14 @@ export interface Failure {
   component: ComponentConfig;
   reason: string;
   process?: Pm2Process;
+  /** Set for a component that was online before this start; start leaves it running. */
+  runningBefore?: boolean;
+}
+
+/** A component that was already online when start began, with what PM2 reported of it then. */
+export interface RunningComponent {
+  component: ComponentConfig;
+  process: Pm2Process;
 }
 
 /** What start knows of one component of the group being started. */
@@ -31,25 +39,47 @@ interface Watch {
   pid?: number;
   /** Milliseconds since the epoch when PM2 first reported it online. */
   onlineAt?: number;
+  /** PM2's restart count when the watch began; any restart after that fails the start. */
+  restartsBefore: number;
+  runningBefore: boolean;
   ready: boolean;
   failure?: Failure;
   lastProbe?: ProbeResult;
 }
 
+function freshWatch(component: ComponentConfig): Watch {
+  return { component, restartsBefore: 0, runningBefore: false, ready: false };
+}
+
+/** Watches an online component from before this start: it must answer on its port like a new one. */
+function runningWatch({ component, process }: RunningComponent, startedAt: number): Watch {
+  return {
+    component,
+    pid: process.pid,
+    onlineAt: startedAt,
+    restartsBefore: process.pm2_env.restart_time ?? 0,
+    runningBefore: true,
+    ready: false,
+  };
+}
+
 /**
  * Watches freshly started components until each answers on its port (or, with
  * no port, has stayed online for a second), fails, or reaches its
- * startTimeout. With `pause`, the watch lasts at least the group's largest
- * startDelay, and a component that dies or is restarted before then fails the
- * start. Prints a line as each becomes ready.
+ * startTimeout. Components that were online before this start are watched
+ * too, so that the next priority never starts while one of them does not
+ * answer. With `pause`, the watch lasts at least the largest startDelay of the
+ * started components, and a component that dies or is restarted before then
+ * fails the start. Prints a line as each started component becomes ready.
  */
 export async function watchStart(
   session: Session,
   components: ComponentConfig[],
   startedAt: number,
   pause: boolean,
+  running: RunningComponent[] = [],
 ): Promise<Failure[]> {
-  const watches = components.map((component): Watch => ({ component, ready: false }));
+  const watches = [...components.map(freshWatch), ...running.map((entry) => runningWatch(entry, startedAt))];
   const pauseSeconds = pause ? Math.max(0, ...components.map((component) => component.startDelay)) : 0;
   const pauseEnd = startedAt + pauseSeconds * 1000;
 
@@ -78,12 +108,14 @@ async function checkStarting(watch: Watch, process: Pm2Process | undefined, star
     return;
   }
 
-  const { status, restart_time: restarts = 0 } = process.pm2_env;
+  const { status, restart_time: restartCount = 0 } = process.pm2_env;
+  const restarted = restartCount > watch.restartsBefore;
   const pidChanged = watch.pid !== undefined && process.pid > 0 && process.pid !== watch.pid;
+  const { runningBefore } = watch;
   // "waiting restart": it exited and the supervisor waits for the backoff delay before it restarts it.
-  if (status === 'errored' || status === 'stopped' || status === 'waiting restart' || restarts > 0 || pidChanged) {
-    const restarted = pidChanged || restarts > 0 ? ' and was restarted' : '';
-    watch.failure = { component, process, reason: `${describeExit(process)}${restarted} while starting` };
+  if (status === 'errored' || status === 'stopped' || status === 'waiting restart' || restarted || pidChanged) {
+    const how = pidChanged || restarted ? ' and was restarted' : '';
+    watch.failure = { component, process, runningBefore, reason: `${describeExit(process)}${how} while starting` };
     return;
   }
 
@@ -97,7 +129,7 @@ async function checkStarting(watch: Watch, process: Pm2Process | undefined, star
   }
 
   if (!watch.ready && Date.now() - startedAt >= component.startTimeout * 1000) {
-    watch.failure = { component, process, reason: notReadyReason(watch, status) };
+    watch.failure = { component, process, runningBefore, reason: notReadyReason(watch, status) };
   }
 }
 
@@ -106,18 +138,27 @@ async function checkReady(watch: Watch, startedAt: number): Promise<void> {
   const elapsed = formatSeconds((Date.now() - startedAt) / 1000);
 
   if (component.port === undefined) {
-    if (Date.now() - (watch.onlineAt ?? Date.now()) >= MIN_STEADY_SECONDS * 1000) {
+    if (watch.runningBefore) {
+      watch.ready = true;
+    } else if (Date.now() - (watch.onlineAt ?? Date.now()) >= MIN_STEADY_SECONDS * 1000) {
       watch.ready = true;
       progress(componentLine(component, `${paint('green', 'online')} (pid ${watch.pid}, no port to check, started in ${elapsed})`));
     }
     return;
   }
 
+  const first = watch.lastProbe === undefined;
   watch.lastProbe = await probeComponent(component.readiness, component.port, PROBE_TIMEOUT_MS);
+  const target = probeTarget(component.readiness, component.port);
   if (watch.lastProbe.ok) {
     watch.ready = true;
-    const target = probeTarget(component.readiness, component.port);
-    progress(componentLine(component, `${paint('green', 'ready')} (pid ${watch.pid}, ${target} ${watch.lastProbe.detail} after ${elapsed})`));
+    // An online component that answers at once was reported as "already online"; it needs no second line.
+    if (!watch.runningBefore || !first) {
+      progress(componentLine(component, `${paint('green', 'ready')} (pid ${watch.pid}, ${target} ${watch.lastProbe.detail} after ${elapsed})`));
+    }
+  } else if (watch.runningBefore && first) {
+    const limit = formatSeconds(component.startTimeout);
+    progress(componentLine(component, `not answering on ${target} (${watch.lastProbe.detail}); waiting up to ${limit} for it`));
   }
 }
 

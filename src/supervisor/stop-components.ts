@@ -5,6 +5,7 @@ import { endProcesses, findComponentProcesses, type OrphanProcess } from './orph
 import { waitForExit } from './processes';
 import type { Pm2Process } from './rpc';
 import type { Session } from './session';
+import { RECORD_FIELD, type ProcessExit } from './restart-policy';
 import { describeEnding, logSize, readStopOutcome, type StopOutcome } from './stop-outcome';
 import { supervisorFiles } from './home';
 
@@ -74,6 +75,22 @@ function describeStop(pid: number, elapsedSeconds: number, killTimeoutSeconds: n
 }
 
 /**
+ * Returns the exit the restart policy recorded for the app at or after `since`
+ * (milliseconds since the epoch), or undefined when there is none, as with a
+ * daemon that PM2 itself spawned.
+ */
+async function recordedExitSince(session: Session, pmId: number, since: number): Promise<ProcessExit | undefined> {
+  const list = await session.connection.listProcesses();
+  const record = list.find((entry) => entry.pm_id === pmId)?.pm2_env[RECORD_FIELD];
+
+  return record !== undefined && record.exitedAt >= since ? record.lastExit : undefined;
+}
+
+function outcomeOf(exit: ProcessExit): { exitCode?: number; signal?: string } {
+  return exit.signal === null ? { exitCode: exit.code ?? undefined } : { signal: exit.signal };
+}
+
+/**
  * Stops one app and removes it from PM2. PM2 sends the stop signal, then
  * SIGKILL once the app's kill_timeout has passed. This function waits for
  * both, checks that the process is really gone, and ends any process the
@@ -89,6 +106,7 @@ export async function stopProcess(session: Session, process: Pm2Process): Promis
   const startedAt = Date.now();
 
   await connection.call('stopProcessId', process.pm_id, killTimeoutSeconds + config.supervisor.callTimeout);
+  const recorded = await recordedExitSince(session, process.pm_id, startedAt);
   await connection.call('deleteProcessId', process.pm_id);
 
   if (pid === undefined) {
@@ -100,7 +118,8 @@ export async function stopProcess(session: Session, process: Pm2Process): Promis
       return [{ id: label.id, pid: survivor }];
     }
     const elapsedSeconds = (Date.now() - startedAt) / 1000;
-    const outcome = readStopOutcome(daemonLog, logOffset, { name: process.name, pmId: process.pm_id, pid });
+    const logged = readStopOutcome(daemonLog, logOffset, { name: process.name, pmId: process.pm_id, pid });
+    const outcome = recorded === undefined ? logged : { forced: logged?.forced ?? false, ...outcomeOf(recorded) };
     progress(componentLine(label, describeStop(pid, elapsedSeconds, killTimeoutSeconds, outcome)));
   }
 

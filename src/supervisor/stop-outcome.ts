@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 
-/** How a stopped process ended, as the PM2 daemon logged it. */
+/** The way a stopped process ended, as the PM2 daemon logged it. */
 export interface StopOutcome {
   /** True when PM2 had to send SIGKILL after the app's kill_timeout. */
   forced: boolean;
@@ -41,7 +41,8 @@ function escapeRegExp(text: string): string {
 
 /**
  * Reads how an app's process ended from the lines the PM2 daemon logged since
- * `offset`. Returns undefined when the log cannot be read.
+ * `offset`. Returns undefined when the log cannot be read. A process ended by
+ * SIGINT reads as "exited with code 0", since PM2 logs no signal as SIGINT.
  *
  * NOTE: this parses the daemon's own messages as PM2 7.0.4 writes them
  * (lib/God.js handleExit and lib/God/Methods.js processIsDead), because PM2
@@ -63,9 +64,13 @@ export function readStopOutcome(
     return { forced };
   }
 
-  // PM2 logs a null code when a signal ended the process, and SIGINT when there was no signal.
+  // PM2 7.0.4 logs `code || 0`, so a process ended by a signal shows code 0 (or null) with that
+  // signal, and one that exited on its own shows its code with SIGINT, the stand-in for no signal.
   const [, code, signal] = exit;
-  return code === 'null' ? { forced, signal } : { forced, exitCode: Number(code) };
+  if (code === 'null' || (code === '0' && signal !== 'SIGINT')) {
+    return { forced, signal };
+  }
+  return { forced, exitCode: Number(code) };
 }
 
 /** Puts an exit code or signal in words: "exited with code 143 (128 + SIGTERM)", "ended by SIGTERM". */

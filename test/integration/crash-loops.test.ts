@@ -90,7 +90,7 @@ describe('crashes and crash loops', () => {
     const { starts, exits } = fixtureTimes(sandbox, 'is');
 
     expect(looping.lastExit).toEqual({ code: 3, signal: null });
-    expect(loopingText.stdout).toMatch(/^is: crash loop: [123] restarts?, last exit code 3; (next restart in [\d.]+ s|restarting)$/m);
+    expect(loopingText.stdout).toMatch(/^is: crash loop: (no restart yet|[123] restarts?), last exit code 3; (next restart in [\d.]+ s|restarting)$/m);
     expect(errored.crashLoop).toEqual({ restarts: 3, gaveUp: true, restartInSeconds: null });
     expect(errored.lastExit).toEqual({ code: 3, signal: null });
     expect(errored.restarts).toBe(3);

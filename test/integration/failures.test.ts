@@ -2,6 +2,7 @@ import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
+import type { ChangeReport } from '../../src/status/changes';
 import { CLI, isAlive, jsonStatus, PACKAGE_ROOT, requirePid, runNode, Sandbox } from './harness';
 
 const CRASH_ON_START = join(PACKAGE_ROOT, 'test', 'fixtures', 'crash-on-start.js');
@@ -18,11 +19,16 @@ describe('failures and guards', () => {
     sandbox = await Sandbox.create();
     sandbox.writeEnvironment('test', { is: { executable: CRASH_ON_START } });
 
-    const result = await sandbox.run(['start']);
+    const result = await sandbox.run(['start', '--json']);
     const status = await jsonStatus(sandbox);
     const state = Object.fromEntries(status.components.map((component) => [component.id, component.state]));
+    const report = JSON.parse(result.stdout) as ChangeReport;
+    const changes = Object.fromEntries(report.components.map((component) => [component.id, [component.after.state, component.changed]]));
 
     expect(result.code).toBe(1);
+    expect(report.error).toMatch(/^is \(Image Server\) failed to start: /);
+    expect(report.changed).toBe(true);
+    expect(changes).toEqual({ ps: ['not started', false], is: ['stopped', true], svg: ['online', true] });
     expect(result.stderr).toMatch(/(^|error: )is \(Image Server\) failed to start: exited with code 1( and was restarted)? while starting; it is stopped now\.$/m);
     expect(result.stderr).toContain('fixture: cannot open the catalog, giving up');
     expect(result.stderr).toContain(
@@ -36,10 +42,14 @@ describe('failures and guards', () => {
     const missing = join(sandbox.root, 'nowhere', 'ImageServer64');
     sandbox.writeEnvironment('test', { is: { executable: missing } });
 
-    const result = await sandbox.run(['start']);
+    const result = await sandbox.run(['start', '--json']);
+    const report = JSON.parse(result.stdout) as ChangeReport;
 
     expect(result.code).toBe(5);
     expect(result.stderr).toContain(`is: executable ${missing} not found (components.is.executable)`);
+    expect(report.error).toContain(`is: executable ${missing} not found`);
+    expect(report.changed).toBe(false);
+    expect(report.components.map((component) => component.before.state)).toEqual(['not running', 'not running', 'not running']);
     expect(existsSync(sandbox.home)).toBe(false);
   });
 

@@ -174,6 +174,25 @@ export function runNode(args: string[], env: NodeJS.ProcessEnv, timeoutMs: numbe
   });
 }
 
+/** Runs a program other than the CLI, such as npm or ansible-playbook. code is 1 when the program was not found or the timeout killed it. */
+export function runProgram(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { timeoutMs = 240_000, ...spawnOptions } = options;
+
+  return new Promise((resolveRun) => {
+    execFile(command, args, { ...spawnOptions, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      let code = 0;
+      if (error !== null) {
+        code = typeof error.code === 'number' ? error.code : 1;
+      }
+      resolveRun({ code, stdout, stderr });
+    });
+  });
+}
+
 /** Lists live, non-zombie processes whose environment entries (NAME=value) match a test. */
 export function findProcesses(matches: (environ: string[]) => boolean): number[] {
   const pids: number[] = [];

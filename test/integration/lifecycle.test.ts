@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import type { ChangeReport } from '../../src/status/changes';
 import { commandLine, isAlive, jsonStatus, requirePid, Sandbox, sleep, type JsonStatus } from './harness';
 
 function pidsOf(status: JsonStatus): Record<string, number | null> {
@@ -91,23 +92,39 @@ describe('stack lifecycle on a real PM2 daemon', () => {
 
   it('start again restarts nothing', async () => {
     const before = pidsOf(await jsonStatus(sandbox));
-    const result = await sandbox.run(['start']);
+    const result = await sandbox.run(['start', '--json']);
     const after = pidsOf(await jsonStatus(sandbox));
+    const report = JSON.parse(result.stdout) as ChangeReport;
 
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/^is\s+Image Server\s+already online \(pid \d+\), left alone$/m);
     expect(result.stderr).not.toContain('supervisor started');
     expect(after).toEqual(before);
+    expect(report.command).toBe('start');
+    expect(report.changed).toBe(false);
+    expect(report.supervisor?.changed).toBe(false);
+    for (const component of report.components) {
+      expect(component.before).toEqual({ state: 'online', pid: before[component.id] });
+      expect(component.after).toEqual(component.before);
+      expect(component.changed).toBe(false);
+    }
   });
 
   it('restart svg replaces only svg', async () => {
     const before = await jsonStatus(sandbox);
-    const result = await sandbox.run(['restart', 'svg']);
+    const result = await sandbox.run(['restart', 'svg', '--json']);
     const after = await jsonStatus(sandbox);
     const oldSvg = before.components.find((component) => component.id === 'svg');
     const newSvg = after.components.find((component) => component.id === 'svg');
+    const report = JSON.parse(result.stdout) as ChangeReport;
 
     expect(result.code).toBe(0);
+    expect(report.command).toBe('restart svg');
+    expect(report.changed).toBe(true);
+    expect(report.supervisor?.changed).toBe(false);
+    expect(report.components).toEqual([
+      { id: 'svg', name: 'SVG server', before: { state: 'online', pid: oldSvg?.pid }, after: { state: 'online', pid: newSvg?.pid }, changed: true },
+    ]);
     expect(result.stderr).toMatch(/^svg\s+SVG server\s+stopped on its own \(pid \d+, exited with code 0 after [\d.]+ s\)$/m);
     expect(newSvg?.pid).not.toBe(oldSvg?.pid);
     expect(isAlive(requirePid(oldSvg?.pid))).toBe(false);
@@ -177,9 +194,17 @@ describe('stack lifecycle on a real PM2 daemon', () => {
     // The daemon and the three components carry this PM2_HOME in their environment.
     expect(sandbox.processes().length).toBeGreaterThanOrEqual(4);
 
-    const result = await sandbox.run(['stop']);
+    const result = await sandbox.run(['stop', '--json']);
+    const report = JSON.parse(result.stdout) as ChangeReport;
 
     expect(result.code).toBe(0);
+    expect(report.changed).toBe(true);
+    expect(report.supervisor).toEqual({ before: { running: true, pid: before.supervisor.pid }, after: { running: false, pid: null }, changed: true });
+    expect(report.components.map((component) => [component.after.state, component.changed])).toEqual([
+      ['not running', true],
+      ['not running', true],
+      ['not running', true],
+    ]);
     expect(result.stderr).toMatch(/^ps\s+Platform Server\s+stopped/m);
     expect(result.stderr).toContain('supervisor stopped');
     expect(sandbox.processes()).toEqual([]);
@@ -202,9 +227,12 @@ describe('stack lifecycle on a real PM2 daemon', () => {
   });
 
   it('stop when nothing runs says so', async () => {
-    const result = await sandbox.run(['stop']);
+    const result = await sandbox.run(['stop', '--json']);
+    const report = JSON.parse(result.stdout) as ChangeReport;
 
     expect(result.code).toBe(0);
     expect(result.stderr).toBe(`the supervisor is not running (home ${sandbox.home}); nothing to stop\n`);
+    expect(report.changed).toBe(false);
+    expect(report.supervisor?.changed).toBe(false);
   });
 });

@@ -1,25 +1,10 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { StatusReport } from '../../src/status/report';
-import { commandLine, PACKAGE_ROOT, requirePid, Sandbox } from './harness';
-
-interface Output {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Output> {
-  return new Promise((resolve) => {
-    execFile(command, args, { ...options, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr });
-    });
-  });
-}
+import { commandLine, PACKAGE_ROOT, requirePid, runProgram as run, Sandbox } from './harness';
 
 describe('npm pack and global install', () => {
   let folder: string;
@@ -43,7 +28,7 @@ describe('npm pack and global install', () => {
     const files = new Map(manifest.files.map((file) => [file.path, file.mode]));
 
     // prepare builds dist/ before packing; sources and tests stay out of the tarball.
-    for (const path of ['dist/bundle/cli.js', 'dist/ecosystem.config.js', 'config/default.yaml', 'config/production.yaml', 'standins/image-server.js', 'deploy/logrotate/imageserving', 'README.md', 'README.it.md']) {
+    for (const path of ['dist/bundle/cli.js', 'dist/ecosystem.config.js', 'config/default.yaml', 'config/production.yaml', 'standins/image-server.js', 'deploy/logrotate/imageserving', 'deploy/ansible/site.yml', 'deploy/ansible/roles/imageserving/tasks/main.yml', 'README.md', 'README.it.md']) {
       expect(files.has(path), path).toBe(true);
     }
     expect([...files.keys()].filter((path) => path.startsWith('src/') || path.startsWith('test/'))).toEqual([]);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -49,6 +50,48 @@ describe('readiness and health', () => {
     expect(result.stderr).toContain(`listening on 127.0.0.1:${elsewhere}`);
     expect(status.components.find((component) => component.id === 'is')?.state).toBe('stopped');
     expect(status.components.find((component) => component.id === 'ps')?.state).toBe('not started');
+  });
+
+  it('start refuses a port another process holds', async () => {
+    sandbox = await Sandbox.create();
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(sandbox?.ports.ps, '127.0.0.1', resolve));
+
+    try {
+      const result = await sandbox.run(['start']);
+      const state = Object.fromEntries((await jsonStatus(sandbox)).components.map((component) => [component.id, component.state]));
+
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        `ps (Platform Server) not started: port ${sandbox.ports.ps} is already in use by pid ${process.pid} (`,
+      );
+      expect(result.stderr).toContain('online: is, svg; not started: ps.');
+      expect(state).toEqual({ ps: 'not started', is: 'online', svg: 'online' });
+    } finally {
+      squatter.close();
+    }
+  });
+
+  it('start waits for an online component that does not answer', async () => {
+    sandbox = await Sandbox.create();
+    expect((await sandbox.run(['start'])).code).toBe(0);
+    const before = await jsonStatus(sandbox);
+    const isPid = before.components.find((component) => component.id === 'is')?.pid;
+    expect((await sandbox.runPm2(['stop', 'ps'])).code).toBe(0);
+    // The Image Server stand-in speaks no HTTP, so an HTTP check of it never succeeds.
+    sandbox.writeEnvironment('test', { is: { readiness: '{ protocol: http }', startTimeout: '2' } });
+
+    const result = await sandbox.run(['start']);
+    const after = await jsonStatus(sandbox);
+    const state = Object.fromEntries(after.components.map((component) => [component.id, component.state]));
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^is\s+Image Server\s+already online \(pid \d+\), left alone$/m);
+    expect(result.stderr).toMatch(/^is\s+Image Server\s+not answering on http:\/\/127\.0\.0\.1:\d+\/ \(.+\); waiting up to 2\.0 s for it$/m);
+    expect(result.stderr).toContain('is (Image Server) was already running but is not serving: did not answer on');
+    expect(result.stderr).toContain('it is left running.');
+    expect(after.components.find((component) => component.id === 'is')?.pid).toBe(isPid);
+    expect(state).toEqual({ ps: 'stopped', is: 'online', svg: 'online' });
   });
 
   it('status reports a port that stopped answering', async () => {

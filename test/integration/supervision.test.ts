@@ -72,6 +72,19 @@ describe('supervision details', () => {
     expect(isAlive(svg)).toBe(false);
   });
 
+  it('stop names the signal that ended a component', async () => {
+    sandbox = await Sandbox.create();
+    // sleep keeps the default action for SIGTERM, so the signal itself ends it.
+    sandbox.writeEnvironment('test', { svg: { executable: 'sleep', args: '["300"]', port: undefined } });
+    expect((await sandbox.run(['start'])).code).toBe(0);
+    const svg = requirePid((await jsonStatus(sandbox)).components.find((component) => component.id === 'svg')?.pid);
+
+    const stop = await sandbox.run(['stop']);
+
+    expect(stop.code).toBe(0);
+    expect(stop.stderr).toMatch(new RegExp(`^svg\\s+SVG server\\s+stopped on its own \\(pid ${svg}, ended by SIGTERM after [\\d.]+ s\\)$`, 'm'));
+  });
+
   it('stop ends processes a wrapper detached', async () => {
     sandbox = await Sandbox.create();
     sandbox.writeEnvironment('test', { is: { executable: DETACHING_WRAPPER, args: '[]', port: undefined } });

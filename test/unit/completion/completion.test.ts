@@ -69,7 +69,7 @@ const CASES: { line: string; expected: string[] }[] = [
   { line: 'ImageServing ', expected: ['start', 'stop', 'restart', 'status', 'logs', 'monit', 'config', 'startup', 'completion', '--version', '--env', '--config-dir', '--help'] },
   { line: 'ImageServing st', expected: ['start', 'stop', 'status', 'startup'] },
   { line: 'ImageServing status ', expected: ['ps', 'is', 'svg', '--json', '--watch', '--help'] },
-  { line: 'ImageServing --env production restart ', expected: ['ps', 'is', 'svg', '--help'] },
+  { line: 'ImageServing --env production restart ', expected: ['ps', 'is', 'svg', '--json', '--help'] },
   { line: 'ImageServing logs --lines 5 ', expected: ['ps', 'is', 'svg', '--lines', '--follow', '--reopen', '--help'] },
   { line: 'ImageServing logs --lines ', expected: [] },
   { line: 'ImageServing config ', expected: ['validate', 'show', '--help'] },

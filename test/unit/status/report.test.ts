@@ -285,7 +285,8 @@ describe('crash loops', () => {
     const status = componentStatus(componentConfig('is'), entry, NOW);
 
     expect(status.lastExit).toEqual({ code: 1, signal: null });
-    expect(status.crashLoop).toEqual({ restarts: 4, gaveUp: false, restartInSeconds: 3.4 });
+    // Four quick exits, of which three were followed by a restart so far, as PM2's restart count says.
+    expect(status.crashLoop).toEqual({ restarts: 3, gaveUp: false, restartInSeconds: 3.4 });
   });
 
   it('gave up counts restarts, not exits', () => {
@@ -312,6 +313,10 @@ describe('crash loops', () => {
     expect(status.lastExit).toEqual({ code: 1, signal: null });
   });
 
+  it('stopped component is out of the loop', () => {
+    expect(componentStatus(componentConfig('is'), loopingProcess('stopped', {}), NOW).crashLoop).toBeNull();
+  });
+
   it('no record trusts only nonzero codes', () => {
     const crashed = pm2Process('is', 'stopped', {});
     crashed.pm2_env.exit_code = 2;
@@ -332,7 +337,7 @@ describe('crash loops', () => {
 
     expect(renderReport(report).split('\n').slice(5)).toEqual([
       'is: crash loop: 15 restarts, last exit code 1; the supervisor gave up and left it errored',
-      'svg: crash loop: 1 restart, last killed by SIGKILL; next restart in 1.0 s',
+      'svg: crash loop: no restart yet, last killed by SIGKILL; next restart in 1.0 s',
     ]);
   });
 });

@@ -39,6 +39,12 @@ describe('readStopOutcome', () => {
     expect(readStopOutcome(log, 0, { name: 'ps', pmId: 0, pid: 4310 })).toEqual({ forced: true, signal: 'SIGKILL' });
   });
 
+  it('reads a signal logged with code 0', () => {
+    writeFileSync(log, '2026-12-04T10:05:00: PM2 log: App [ps:0] exited with code [0] via signal [SIGTERM]\n');
+
+    expect(readStopOutcome(log, 0, { name: 'ps', pmId: 0, pid: 4310 })).toEqual({ forced: false, signal: 'SIGTERM' });
+  });
+
   it('ignores lines before the offset', () => {
     writeFileSync(log, EARLIER);
 
