@@ -71,7 +71,7 @@ export function renderResults(results) {
     '',
     '| step | median | min | max |',
     '| --- | --- | --- | --- |',
-    `| start overhead: wall time less ${ms(control.windowsMs)} of start windows | ${ms(control.startOverhead.median)} | ${ms(control.startOverhead.min)} | ${ms(control.startOverhead.max)} |`,
+    `| start overhead: wall time less ${ms(control.waitedMs)} of start window and readiness | ${ms(control.startOverhead.median)} | ${ms(control.startOverhead.min)} | ${ms(control.startOverhead.max)} |`,
     ...(control.supervisorStartedAt === undefined
       ? []
       : [

@@ -14,7 +14,7 @@ export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = join(PACKAGE_ROOT, 'dist', 'bundle', 'cli.js');
 export const PM2_BIN = join(PACKAGE_ROOT, 'node_modules', 'pm2', 'bin', 'pm2');
 
-/** Start window of each component, in seconds. The start command waits one window per priority. */
+/** Start window of each component, in seconds. start waits it out after each priority group but the last. */
 export const START_DELAY_SECONDS = 1;
 
 const STANDINS = { ps: 'platform-server.js', is: 'image-server.js', svg: 'svg-server.js' };

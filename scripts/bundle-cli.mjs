@@ -3,8 +3,8 @@
  * Bundles the command that package.json's bin runs, dist/bundle/cli.js, from
  * tsc's output. Loading yaml's 70-odd files and commander's 7 one by one costs
  * a short command more than running it, so they go into a few chunks: one
- * per command and the modules they share. The rest of pm2 stays outside,
- * because the supervisor is spawned from pm2's own files.
+ * per command and the modules they share. pm2 stays outside, except its
+ * RPC client, because the supervisor is spawned from pm2's own files.
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -19,9 +19,12 @@ rmSync(outDir, { recursive: true, force: true });
 await build({
   input: { cli: join(root, 'dist', 'src', 'main.js') },
   platform: 'node',
-  // NOTE: pm2's RPC client (pm2-axon, amp) stays outside too: it calls the deprecated Buffer(),
-  // which Node.js 20 warns about on stderr unless the caller's file is under node_modules.
-  external: [/^pm2(\/|$)/],
+  // pm2's RPC client (pm2-axon's req socket, pm2-axon-rpc's client and the debug module they
+  // use) goes into the bundle and so into the compile cache. Loaded as 13 separate files, it
+  // cost status with the stack online about 4 ms of CPU time (bench/RESULTS.md). amp and
+  // amp-message stay outside: they call the deprecated Buffer(), which Node.js 20 warns about
+  // on stderr unless the caller's file is under node_modules.
+  external: [/^pm2(\/(?!modules\/pm2-axon)|$)/, /^amp(-message)?$/],
   logLevel: 'warn',
   output: {
     dir: outDir,

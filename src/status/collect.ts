@@ -1,8 +1,9 @@
 import type { ComponentId, Config } from '../config/types';
 import { CliError, ExitCode } from '../errors';
 import { findComponentProcesses, type OrphanProcess } from '../supervisor/orphans';
-import { componentProcesses, daemonPid, openRunningSupervisor, type Session } from '../supervisor/session';
-import { observeComponents } from './observe';
+import { readParentPids } from '../supervisor/process-tree';
+import { componentProcesses, connectSupervisor, daemonPid, isSupervisorRunning } from '../supervisor/session';
+import { observeComponents, startHealthChecks } from './observe';
 import { buildReport, type StatusReport } from './report';
 
 export interface CollectOptions {
@@ -28,14 +29,20 @@ export function unknownReport(config: Config, error: string): StatusReport {
   };
 }
 
-async function collectReport(session: Session, ids: ComponentId[], options: CollectOptions): Promise<StatusReport> {
-  const { connection, config } = session;
+async function collectReport(config: Config, ids: ComponentId[], options: CollectOptions): Promise<StatusReport> {
+  const listed = config.components.filter((component) => ids.includes(component.id));
+  // The checks need only the configuration, so they run while the RPC client loads and the daemon responds.
+  const checks = options.observe ? startHealthChecks(listed) : new Map();
+  const { connection } = await connectSupervisor(config, ExitCode.unknown);
 
   try {
-    const [list, report] = await Promise.all([connection.listProcesses(), connection.report()]);
+    const calls = Promise.all([connection.listProcesses(), connection.report()]);
+    // The daemon takes a few ms to respond to getMonitorData, so the process table is read meanwhile.
+    const parents = options.observe ? readParentPids() : new Map<number, number>();
+    const [list, report] = await calls;
+
     const processes = componentProcesses(list, config);
-    const listed = config.components.filter((component) => ids.includes(component.id));
-    const observations = options.observe ? await observeComponents(listed, processes) : new Map();
+    const observations = options.observe ? await observeComponents(listed, processes, parents, checks) : new Map();
     return buildReport(config, ids, processes, report, daemonPid(config), Date.now(), observations);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
@@ -51,11 +58,9 @@ async function collectReport(session: Session, ids: ComponentId[], options: Coll
  * supervisor does not respond.
  */
 export async function readStatus(config: Config, ids: ComponentId[], options: CollectOptions = { observe: true }): Promise<StatusReport> {
-  const session = await openRunningSupervisor(config, ExitCode.unknown);
-
-  if (session === undefined) {
+  if (!(await isSupervisorRunning(config, ExitCode.unknown))) {
     return notRunningReport(config, findComponentProcesses(config.supervisor.home));
   }
 
-  return collectReport(session, ids, options);
+  return collectReport(config, ids, options);
 }

@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import type * as Http from 'node:http';
 import { connect } from 'node:net';
 
 import type { ReadinessCheck } from '../config/types';
@@ -56,6 +56,10 @@ function probeTcp(check: ReadinessCheck, port: number, timeoutMs: number): Promi
 }
 
 function probeHttp(check: ReadinessCheck, port: number, timeoutMs: number): Promise<ProbeResult> {
+  // Loaded here, not at the top: status without a running supervisor never checks a port, and
+  // node:http costs it about 1 ms. require(), since import() fails in code from the compile cache.
+  const { request } = require('node:http') as typeof Http;
+
   return new Promise((resolve) => {
     const req = request({ host: check.host, port, path: check.path, method: 'GET', agent: false, timeout: timeoutMs });
     const finish = (result: ProbeResult): void => {

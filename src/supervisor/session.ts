@@ -87,6 +87,31 @@ export async function warnOnSupervisorSettings(connection: SupervisorConnection,
 }
 
 /**
+ * Probes this installation's daemon without spawning one: true when it runs,
+ * false when none runs (a stale socket counts as none). timeoutExitCode is
+ * the exit code for a socket that belongs to another account.
+ */
+export async function isSupervisorRunning(config: Config, timeoutExitCode: ExitCodeValue = ExitCode.failed): Promise<boolean> {
+  const { home } = config.supervisor;
+  checkAccount(config, timeoutExitCode);
+  const state = await probeSupervisor(home);
+
+  if (state === 'no-access') {
+    throw noAccessError(home, timeoutExitCode);
+  }
+
+  return state === 'running';
+}
+
+/** Connects to a daemon that isSupervisorRunning found; timeoutExitCode is the exit code for one that times out. */
+export async function connectSupervisor(config: Config, timeoutExitCode: ExitCodeValue = ExitCode.failed): Promise<Session> {
+  const { home, callTimeout } = config.supervisor;
+  const connection = await SupervisorConnection.open(home, callTimeout, timeoutExitCode);
+
+  return { config, connection };
+}
+
+/**
  * Connects to a daemon that must already run. Returns undefined when none
  * runs (a stale socket counts as none); never spawns one. timeoutExitCode is
  * the exit code for a daemon that times out or belongs to another account.
@@ -95,20 +120,11 @@ export async function openRunningSupervisor(
   config: Config,
   timeoutExitCode: ExitCodeValue = ExitCode.failed,
 ): Promise<Session | undefined> {
-  const { home, callTimeout } = config.supervisor;
-  checkAccount(config, timeoutExitCode);
-  const state = await probeSupervisor(home);
-
-  if (state === 'no-access') {
-    throw noAccessError(home, timeoutExitCode);
-  }
-
-  if (state !== 'running') {
+  if (!(await isSupervisorRunning(config, timeoutExitCode))) {
     return undefined;
   }
 
-  const connection = await SupervisorConnection.open(home, callTimeout, timeoutExitCode);
-  return { config, connection };
+  return connectSupervisor(config, timeoutExitCode);
 }
 
 /** This installation's apps in the daemon's list, by component id. */
