@@ -18,6 +18,7 @@ import type { StartupOptions } from './commands/startup';
 import type { StatusOptions } from './commands/status';
 import { paint } from './output';
 import { packageVersion } from './package-root';
+import { isPermissionDenied, permissionDeniedError } from './supervisor/permission';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -179,7 +180,8 @@ export function exitCodeOf(error: unknown): ExitCodeValue {
   return ExitCode.failed;
 }
 
-function reportError(error: unknown): void {
+/** Prints an error on stderr: one line for a known failure, one per problem for an invalid configuration, the stack for an unexpected one. */
+export function reportError(error: unknown): void {
   if (error instanceof CommanderError) {
     // commander has already printed its message and the usage hint.
     return;
@@ -192,6 +194,9 @@ function reportError(error: unknown): void {
     );
   } else if (error instanceof CliError) {
     process.stderr.write(`${prefix} ${error.message}\n`);
+  } else if (isPermissionDenied(error)) {
+    // Commands turn the usual cases into their own messages; this catches the rest, never with a stack trace.
+    process.stderr.write(`${prefix} ${permissionDeniedError(error).message}\n`);
   } else {
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
     process.stderr.write(`${prefix} unexpected failure: ${detail}\n`);

@@ -7,7 +7,7 @@ import { CliError, ExitCode, type ExitCodeValue } from '../errors';
 import { progress, result, warn } from '../output';
 import { renderSystemdUnit, type UnitSettings } from '../startup/systemd-unit';
 import { packageCommand } from '../package-root';
-import { readAccounts } from '../supervisor/home';
+import { readAccounts } from '../supervisor/accounts';
 import { configOptions, type GlobalOptions } from './options';
 
 export interface StartupOptions extends GlobalOptions {

@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { buildProgram, exitCodeOf, type CommandActions } from '../../src/cli';
+import { buildProgram, exitCodeOf, reportError, type CommandActions } from '../../src/cli';
 import type { ComponentId } from '../../src/config/types';
 import { CliError, ConfigError, type ExitCodeValue } from '../../src/errors';
 
@@ -336,5 +337,50 @@ describe('exitCodeOf', () => {
   it('other errors give 1', () => {
     expect(exitCodeOf(new Error('boom'))).toBe(1);
     expect(exitCodeOf('boom')).toBe(1);
+  });
+});
+
+describe('reportError', () => {
+  /** Calls reportError and returns what it wrote to stderr. */
+  function reported(error: unknown): string[] {
+    const writes: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    try {
+      reportError(error);
+    } finally {
+      spy.mockRestore();
+    }
+    return writes;
+  }
+
+  it('permission error: one line, no stack', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'ims-report-'));
+    const file = join(folder, 'pm2', 'lock');
+    // The shape of the error Node.js throws when open() is denied.
+    const error = Object.assign(new Error(`EACCES: permission denied, open '${file}'`), { code: 'EACCES', syscall: 'open', path: file });
+
+    try {
+      expect(reported(error)).toEqual([
+        `error: cannot open ${file}: permission denied (EACCES); ${folder} belongs to this account (uid ${userInfo().uid}), ` +
+          'so check the mode of it and of the folders above it\n',
+      ]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('permission error without path', () => {
+    const error = Object.assign(new Error('kill EPERM'), { code: 'EPERM', syscall: 'kill', errno: -1 });
+
+    expect(reported(error)).toEqual(['error: kill failed: permission denied (EPERM); run the command as the account that owns the installation\n']);
+  });
+
+  it('other errors keep the stack', () => {
+    const [line] = reported(new Error('boom'));
+
+    expect(line).toMatch(/^error: unexpected failure: Error: boom\n\s+at /);
   });
 });
