@@ -1,11 +1,30 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 
-import type { ConfigOptions } from '../config/load';
+import type { ConfigOptions } from '../config/locate';
 
 /** Options every command takes, as commander parses them. */
 export interface GlobalOptions {
   env?: string;
   configDir?: string;
+}
+
+/**
+ * Returns --env and --config-dir as given on the command line. commander
+ * fills them from IMAGESERVING_ENV and IMAGESERVING_CONFIG_DIR too; those
+ * values are left out, so locateConfig reads the variables itself and
+ * messages can name the variable a bad value came from.
+ */
+export function commandLineOptions(program: Command): GlobalOptions {
+  const given: GlobalOptions = {};
+
+  for (const key of ['env', 'configDir'] as const) {
+    const value = program.getOptionValue(key) as string | undefined;
+    if (value !== undefined && program.getOptionValueSource(key) !== 'env') {
+      given[key] = value;
+    }
+  }
+
+  return given;
 }
 
 export function configOptions(options: GlobalOptions): ConfigOptions {

@@ -2,7 +2,8 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 
-import { loadConfig, locateConfig } from '../config/load';
+import { loadConfig } from '../config/load';
+import { locateConfig } from '../config/locate';
 import type { Config } from '../config/types';
 import { CliError, ExitCode, type ExitCodeValue } from '../errors';
 import { progress, result, warn } from '../output';

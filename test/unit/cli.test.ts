@@ -167,9 +167,10 @@ const COMMAND_CASES: { line: string; call: ActionCall }[] = [
     line: 'status svg --env staging --config-dir conf --json',
     call: { action: 'status', options: { env: 'staging', configDir: 'conf', json: true }, component: 'svg' },
   },
-  { line: 'IMAGESERVING_ENV=staging status', call: { action: 'status', options: { env: 'staging' }, component: undefined } },
+  // Values from the variables stay out of the options: locateConfig reads them and records where they came from.
+  { line: 'IMAGESERVING_ENV=staging status', call: { action: 'status', options: {}, component: undefined } },
   { line: 'IMAGESERVING_ENV=staging --env production start', call: { action: 'start', options: { env: 'production' } } },
-  { line: 'IMAGESERVING_CONFIG_DIR=/srv/imageserving stop', call: { action: 'stop', options: { configDir: '/srv/imageserving' } } },
+  { line: 'IMAGESERVING_CONFIG_DIR=/srv/imageserving stop', call: { action: 'stop', options: {} } },
   {
     line: 'IMAGESERVING_CONFIG_DIR=/srv/imageserving --config-dir /etc/imageserving stop',
     call: { action: 'stop', options: { configDir: '/etc/imageserving' } },
