@@ -107,7 +107,7 @@ export function buildProgram(actions: CommandActions, setExitCode: (code: ExitCo
     .description('report uptime and memory of every component, or of the named one')
     .addArgument(componentArgument())
     .option('--json', 'print one JSON document with raw numbers (seconds, bytes)')
-    .option('--watch [seconds]', 'redraw the report every SECONDS (default 2, at least 1) until Ctrl-C', parseIntervalSeconds)
+    .option('--watch [seconds]', 'redraw the report every SECONDS (default 2, from 1 to 86400) until Ctrl-C', parseIntervalSeconds)
     .action(async (component: ComponentId | undefined, options: { json?: boolean; watch?: number | true }) => {
       const { watch, ...rest } = options;
       const merged = { ...globals(), ...rest };

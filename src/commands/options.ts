@@ -40,11 +40,17 @@ export function parsePositiveInteger(value: string): number {
   return Number(value);
 }
 
-/** commander argument parser for an interval such as --watch: seconds, at least 1, decimals allowed. */
+/**
+ * Longest --watch interval, one day. Node.js timers take at most 2^31 - 1 ms
+ * (about 24.8 days) and fire after 1 ms for anything longer.
+ */
+export const MAX_WATCH_SECONDS = 86_400;
+
+/** commander argument parser for an interval such as --watch: seconds from 1 to MAX_WATCH_SECONDS, decimals allowed. */
 export function parseIntervalSeconds(value: string): number {
   const seconds = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || seconds < 1) {
-    throw new InvalidArgumentError('Expected a number of seconds of at least 1, such as 2 or 1.5.');
+  if (!/^\d+(\.\d+)?$/.test(value) || seconds < 1 || seconds > MAX_WATCH_SECONDS) {
+    throw new InvalidArgumentError(`Expected a number of seconds from 1 to ${MAX_WATCH_SECONDS} (one day), such as 2 or 1.5.`);
   }
 
   return seconds;

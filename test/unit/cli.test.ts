@@ -178,6 +178,7 @@ const COMMAND_CASES: { line: string; call: ActionCall }[] = [
   { line: 'status --watch', call: { action: 'statusWatch', options: {}, component: undefined, value: undefined } },
   { line: 'status svg --watch 5', call: { action: 'statusWatch', options: {}, component: 'svg', value: 5 } },
   { line: 'status --watch 1.5 is', call: { action: 'statusWatch', options: {}, component: 'is', value: 1.5 } },
+  { line: 'status --watch 86400', call: { action: 'statusWatch', options: {}, component: undefined, value: 86400 } },
   { line: 'logs', call: { action: 'logs', options: {}, component: undefined } },
   { line: 'logs is --lines 50 --follow', call: { action: 'logs', options: { lines: 50, follow: true }, component: 'is' } },
   { line: 'logs -n 3 -f ps', call: { action: 'logs', options: { lines: 3, follow: true }, component: 'ps' } },
@@ -277,13 +278,14 @@ describe('buildProgram usage errors', () => {
     );
   });
 
-  it('bad --watch names the value', async () => {
+  it.each(['0', '1e9', '86401'])('bad --watch %s names the range', async (value) => {
     const { program, output } = recordingProgram();
 
-    await parseError(program, ['status', '--watch', '0']);
+    await parseError(program, ['status', '--watch', value]);
 
     expect(output.err).toBe(
-      "error: option '--watch [seconds]' argument '0' is invalid. Expected a number of seconds of at least 1, such as 2 or 1.5.\n" +
+      `error: option '--watch [seconds]' argument '${value}' is invalid. ` +
+        'Expected a number of seconds from 1 to 86400 (one day), such as 2 or 1.5.\n' +
         '(run "ImageServing status --help" for usage)\n',
     );
   });
