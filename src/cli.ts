@@ -13,11 +13,12 @@ import type { ActionOptions } from './commands/change-tracking';
 import type { CompletionShell } from './commands/completion';
 import type { ConfigShowOptions } from './commands/config';
 import type { LogsOptions } from './commands/logs';
-import { parseIntervalSeconds, parsePositiveInteger, type GlobalOptions } from './commands/options';
+import { commandLineOptions, parseIntervalSeconds, parsePositiveInteger, type GlobalOptions } from './commands/options';
 import type { StartupOptions } from './commands/startup';
 import type { StatusOptions } from './commands/status';
 import { paint } from './output';
 import { packageVersion } from './package-root';
+import { isPermissionDenied, permissionDeniedError } from './supervisor/permission';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -78,18 +79,19 @@ export function buildProgram(actions: CommandActions, setExitCode: (code: ExitCo
     .showHelpAfterError('valid commands: start, stop, restart, status, logs, monit, config, startup, completion; run "ImageServing --help" for details')
     .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride();
+  const globals = (): GlobalOptions => commandLineOptions(program);
 
   program
     .command('start')
     .description('start the supervisor and every component, in priority order')
     .option('--json', CHANGE_JSON_HELP)
-    .action(async (options: { json?: boolean }) => setExitCode(await actions.start({ ...program.opts(), ...options })));
+    .action(async (options: { json?: boolean }) => setExitCode(await actions.start({ ...globals(), ...options })));
 
   program
     .command('stop')
     .description('stop every component, then the supervisor')
     .option('--json', CHANGE_JSON_HELP)
-    .action(async (options: { json?: boolean }) => setExitCode(await actions.stop({ ...program.opts(), ...options })));
+    .action(async (options: { json?: boolean }) => setExitCode(await actions.stop({ ...globals(), ...options })));
 
   program
     .command('restart')
@@ -97,7 +99,7 @@ export function buildProgram(actions: CommandActions, setExitCode: (code: ExitCo
     .addArgument(componentArgument())
     .option('--json', CHANGE_JSON_HELP)
     .action(async (component: ComponentId | undefined, options: { json?: boolean }) =>
-      setExitCode(await actions.restart({ ...program.opts(), ...options }, component)),
+      setExitCode(await actions.restart({ ...globals(), ...options }, component)),
     );
 
   program
@@ -105,10 +107,10 @@ export function buildProgram(actions: CommandActions, setExitCode: (code: ExitCo
     .description('report uptime and memory of every component, or of the named one')
     .addArgument(componentArgument())
     .option('--json', 'print one JSON document with raw numbers (seconds, bytes)')
-    .option('--watch [seconds]', 'redraw the report every SECONDS (default 2, at least 1) until Ctrl-C', parseIntervalSeconds)
+    .option('--watch [seconds]', 'redraw the report every SECONDS (default 2, from 1 to 86400) until Ctrl-C', parseIntervalSeconds)
     .action(async (component: ComponentId | undefined, options: { json?: boolean; watch?: number | true }) => {
       const { watch, ...rest } = options;
-      const merged = { ...program.opts(), ...rest };
+      const merged = { ...globals(), ...rest };
       setExitCode(
         watch === undefined
           ? await actions.status(merged, component)
@@ -124,24 +126,24 @@ export function buildProgram(actions: CommandActions, setExitCode: (code: ExitCo
     .option('-f, --follow', 'keep printing new lines until Ctrl-C')
     .option('--reopen', 'make the supervisor reopen every log file, after logrotate moved them away')
     .action(async (component: ComponentId | undefined, options: Omit<LogsOptions, keyof GlobalOptions>) =>
-      setExitCode(await actions.logs({ ...program.opts(), ...options }, component)),
+      setExitCode(await actions.logs({ ...globals(), ...options }, component)),
     );
 
   program
     .command('monit')
     .description("open PM2's terminal dashboard (pm2 monit) on this installation's supervisor")
-    .action(async () => setExitCode(await actions.monit(program.opts())));
+    .action(async () => setExitCode(await actions.monit(globals())));
 
   const config = program.command('config').description('check or print the configuration without touching PM2');
   config
     .command('validate')
     .description('validate the configuration as start does; exit 0 when valid, 6 when not')
-    .action(async () => setExitCode(await actions.configValidate(program.opts())));
+    .action(async () => setExitCode(await actions.configValidate(globals())));
   config
     .command('show')
     .description('print the resolved settings and the PM2 apps they become, secret values masked')
     .option('--json', 'print one JSON document')
-    .action(async (options: { json?: boolean }) => setExitCode(await actions.configShow({ ...program.opts(), ...options })));
+    .action(async (options: { json?: boolean }) => setExitCode(await actions.configShow({ ...globals(), ...options })));
 
   program
     .command('startup')
@@ -149,7 +151,7 @@ export function buildProgram(actions: CommandActions, setExitCode: (code: ExitCo
     .option('--write <path>', 'write the unit to PATH instead of printing it')
     .option('--user <account>', 'account the unit runs as (default: the owner of the supervisor home)')
     .action(async (options: { write?: string; user?: string }) =>
-      setExitCode(await actions.startup({ ...program.opts(), ...options })),
+      setExitCode(await actions.startup({ ...globals(), ...options })),
     );
 
   program
@@ -179,7 +181,8 @@ export function exitCodeOf(error: unknown): ExitCodeValue {
   return ExitCode.failed;
 }
 
-function reportError(error: unknown): void {
+/** Prints an error on stderr: one line for a known failure, one per problem for an invalid configuration, the stack for an unexpected one. */
+export function reportError(error: unknown): void {
   if (error instanceof CommanderError) {
     // commander has already printed its message and the usage hint.
     return;
@@ -192,6 +195,9 @@ function reportError(error: unknown): void {
     );
   } else if (error instanceof CliError) {
     process.stderr.write(`${prefix} ${error.message}\n`);
+  } else if (isPermissionDenied(error)) {
+    // Commands turn the usual cases into their own messages; this catches the rest, never with a stack trace.
+    process.stderr.write(`${prefix} ${permissionDeniedError(error).message}\n`);
   } else {
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
     process.stderr.write(`${prefix} unexpected failure: ${detail}\n`);

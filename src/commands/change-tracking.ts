@@ -4,6 +4,7 @@ import { ExitCode, type ExitCodeValue } from '../errors';
 import { result } from '../output';
 import { buildChangeReport, snapshotOf, unloadedChangeReport, type ChangeReport, type Snapshot } from '../status/changes';
 import { readStatus, unknownReport } from '../status/collect';
+import { isPermissionDenied, permissionDeniedError } from '../supervisor/permission';
 import { readParentPids } from '../supervisor/process-tree';
 import { configOptions, type GlobalOptions } from './options';
 
@@ -92,7 +93,8 @@ export async function runWithChangeReport(
     const ids = config.components.map((candidate) => candidate.id).filter((id) => component === undefined || id === component);
     tracker = new ChangeTracker(config, ids, json);
     await perform(config, tracker);
-  } catch (error) {
+  } catch (caught) {
+    const error = isPermissionDenied(caught) ? permissionDeniedError(caught, tracker?.config.invocation) : caught;
     if (json) {
       const message = error instanceof Error ? error.message : String(error);
       printReport(tracker === undefined ? unloadedChangeReport(command, message) : await tracker.report(command, message));

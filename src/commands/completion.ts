@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 
-import { packagedConfigDir } from '../config/load';
+import { packagedConfigDir } from '../config/locate';
 import { renderBashCompletion } from '../completion/bash';
 import { completionSpec } from '../completion/spec';
 import { renderZshCompletion } from '../completion/zsh';

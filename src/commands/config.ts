@@ -1,4 +1,5 @@
-import { loadConfig, locateConfig } from '../config/load';
+import { loadConfig } from '../config/load';
+import { locateConfig } from '../config/locate';
 import { configDocument, renderConfigDocument } from '../config/show';
 import { CliError, ExitCode, type ExitCodeValue } from '../errors';
 import { result, warn } from '../output';

@@ -4,6 +4,7 @@ import { CliError, ExitCode, type ExitCodeValue } from '../errors';
 import { progress, result } from '../output';
 import { LogFollower, type FollowedFile } from '../logs/follow';
 import { componentTail, formatLogLine, mergeByTime } from '../logs/read';
+import { isPermissionDenied, permissionDeniedError } from '../supervisor/permission';
 import { openRunningSupervisor } from '../supervisor/session';
 import { untilInterrupted } from './interrupt';
 import { configOptions, type GlobalOptions } from './options';
@@ -96,10 +97,15 @@ export async function runLogs(options: LogsOptions, component: ComponentId | und
 
   const components = selectComponents(config, component);
   const count = options.lines ?? DEFAULT_LOG_LINES;
-  if (options.follow === true) {
-    await printAndFollow(components, count);
-  } else {
-    printTail(components, count);
+  try {
+    if (options.follow === true) {
+      await printAndFollow(components, count);
+    } else {
+      printTail(components, count);
+    }
+  } catch (error) {
+    // Log files in another account's supervisor home are unreadable to this one.
+    throw isPermissionDenied(error) ? permissionDeniedError(error, config.invocation) : error;
   }
 
   return ExitCode.ok;

@@ -1,8 +1,8 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { ConfigError } from '../errors';
-import { packageRoot } from '../package-root';
+import { checkConfigDir, invocationOf, locateConfig, type ConfigOptions } from './locate';
 import { mergeSettings } from './merge';
 import { checkSettings, resolveComponent, resolveSupervisor, type RawSettings } from './resolve';
 import { COMPONENT_IDS, type Config } from './types';
@@ -17,90 +17,6 @@ import {
   readYamlSource,
   type YamlSource,
 } from './yaml-source';
-
-export const DEFAULT_ENVIRONMENT = 'development';
-
-/** Configuration folder of a global install, used when it exists and nothing else names one. */
-export const SYSTEM_CONFIG_DIR = '/etc/imageserving';
-
-export interface ConfigOptions {
-  /** --env; falls back to IMAGESERVING_ENV, then development. */
-  environment?: string;
-  /** --config-dir; falls back to IMAGESERVING_CONFIG_DIR, then /etc/imageserving when it exists, then the package's config/. */
-  configDir?: string;
-}
-
-/** Source that chose the configuration folder, listed in order of precedence. */
-export type ConfigDirSource = 'option' | 'variable' | 'system' | 'package';
-
-export interface ConfigLocation {
-  environment: string;
-  configDir: string;
-  configDirSource: ConfigDirSource;
-}
-
-/**
- * Chooses the environment and the configuration folder. systemConfigDir is
- * a parameter so tests can stand in a folder of their own for /etc/imageserving.
- */
-export function locateConfig(
-  options: ConfigOptions,
-  env: NodeJS.ProcessEnv = process.env,
-  systemConfigDir: string = SYSTEM_CONFIG_DIR,
-): ConfigLocation {
-  const environment = options.environment ?? nonEmpty(env.IMAGESERVING_ENV) ?? DEFAULT_ENVIRONMENT;
-  const variable = nonEmpty(env.IMAGESERVING_CONFIG_DIR);
-
-  if (options.configDir !== undefined) {
-    return { environment, configDir: resolve(options.configDir), configDirSource: 'option' };
-  }
-  if (variable !== undefined) {
-    return { environment, configDir: resolve(variable), configDirSource: 'variable' };
-  }
-  if (isFolder(systemConfigDir)) {
-    return { environment, configDir: resolve(systemConfigDir), configDirSource: 'system' };
-  }
-  return { environment, configDir: packagedConfigDir(), configDirSource: 'package' };
-}
-
-export function packagedConfigDir(): string {
-  return join(packageRoot(), 'config');
-}
-
-function isFolder(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === '' ? undefined : value;
-}
-
-/** Builds the command prefix that selects a configuration, leaving out what the defaults find anyway. */
-export function invocationOf(location: ConfigLocation): string {
-  const parts = ['ImageServing'];
-
-  if (location.environment !== DEFAULT_ENVIRONMENT) {
-    parts.push('--env', location.environment);
-  }
-  if (location.configDirSource === 'option' || location.configDirSource === 'variable') {
-    parts.push('--config-dir', /^[\w./~-]+$/.test(location.configDir) ? location.configDir : `'${location.configDir}'`);
-  }
-
-  return parts.join(' ');
-}
-
-/** Lists the environments a config folder defines: every NAME.yaml except default.yaml. */
-export function listEnvironments(configDir: string): string[] {
-  return readdirSync(configDir, { withFileTypes: true })
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.yaml') && entry.name !== 'default.yaml')
-    .map((entry) => entry.name)
-    .map((name) => name.slice(0, -'.yaml'.length))
-    .sort();
-}
 
 interface LocatedProblem {
   fileIndex: number;
@@ -198,39 +114,13 @@ function syntaxProblems(sources: YamlSource[]): string[] {
   return sortedLines(problems);
 }
 
-function checkConfigDir(location: ConfigLocation): void {
-  const { configDir, environment } = location;
-
-  if (!existsSync(configDir) || !statSync(configDir).isDirectory()) {
-    const problem = existsSync(configDir) ? 'is not a folder' : 'config folder not found';
-    throw new ConfigError([
-      `${configDir}: ${problem}; pass --config-dir DIR or set IMAGESERVING_CONFIG_DIR to a folder with default.yaml and NAME.yaml files`,
-    ]);
-  }
-
-  if (!/^[A-Za-z0-9_.-]+$/.test(environment) || environment === 'default' || environment.startsWith('.')) {
-    throw new ConfigError([
-      `invalid environment name "${environment}" (expected the name of a YAML file in ${displayPath(configDir)}, such as development)`,
-    ]);
-  }
-
-  const file = join(configDir, `${environment}.yaml`);
-  if (!existsSync(file)) {
-    const found = listEnvironments(configDir);
-    const list = found.length === 0 ? 'none' : found.join(', ');
-    throw new ConfigError([
-      `${displayPath(file)}: environment "${environment}" not found (environments in ${displayPath(configDir)}: ${list}); ` +
-        'pass --env NAME or set IMAGESERVING_ENV',
-    ]);
-  }
-}
 
 /**
  * Loads default.yaml and the environment's file, merges them and validates the
  * result. Throws a ConfigError listing every problem, each with its file and line.
  */
-export function loadConfig(options: ConfigOptions = {}): Config {
-  const location = locateConfig(options);
+export function loadConfig(options: ConfigOptions = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const location = locateConfig(options, env);
   checkConfigDir(location);
 
   const defaultFile = join(location.configDir, 'default.yaml');

@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 
 import ecosystem from '../../ecosystem.config';
-import type { ConfigDirSource } from './load';
+import type { ConfigDirSource } from './locate';
 import type { ComponentConfig, Config, Pm2AppDefinition, SupervisorConfig } from './types';
 
 export const MASK = '********';
@@ -22,8 +22,7 @@ export function maskSecrets(env: Record<string, string>): Record<string, string>
 }
 
 const SOURCE_DESCRIPTIONS: Record<ConfigDirSource, string> = {
-  // The CLI's option parser fills --config-dir from IMAGESERVING_CONFIG_DIR, so the two arrive as one.
-  option: '--config-dir or IMAGESERVING_CONFIG_DIR',
+  option: '--config-dir',
   variable: 'IMAGESERVING_CONFIG_DIR',
   system: '/etc/imageserving exists',
   package: "the package's config/",

@@ -4,7 +4,8 @@ import { isAbsolute, join, relative } from 'node:path';
 
 import type { Config } from '../config/types';
 import { CliError, ExitCode, type ExitCodeValue } from '../errors';
-import { checkHomeOwner, describeSupervisorIn, readAccounts, type Account } from './home';
+import { readAccounts, type Account } from './accounts';
+import { checkHomeOwner, describeSupervisorIn } from './home';
 
 /** Account that runs the command, and under sudo also the account that called sudo. */
 export interface Caller {

@@ -1,9 +1,11 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 
 import { CliError, ExitCode, type ExitCodeValue } from '../errors';
+import { describeAccount, sudoUserOf } from './accounts';
+import { isPermissionDenied, ownerAdvice, permissionDeniedError } from './permission';
 import { isProcessAlive } from './processes';
 
 /** Files PM2 keeps in its PM2_HOME. */
@@ -67,34 +69,44 @@ export function readDaemonPid(home: string): number | undefined {
   }
 }
 
-/** An account as /etc/passwd lists it. */
-export interface Account {
-  name: string;
-  uid: number;
-  home: string;
-}
+/**
+ * Finds a PM2 daemon by the title it gives itself, "PM2 v7.0.4: God Daemon
+ * (PM2_HOME)". /proc shows the titles of every account's processes, also
+ * when the home hides pm2.pid from this account. Linux cuts a title to the
+ * length of the daemon's original command line, so a cut title matches the
+ * start of the home's path.
+ * NOTE: /proc mounted with hidepid hides other accounts' processes, and then
+ * no daemon is found.
+ */
+function findDaemonByTitle(home: string): number | undefined {
+  const marker = 'God Daemon (';
 
-export function readAccounts(file = '/etc/passwd'): Account[] {
-  try {
-    return readFileSync(file, 'utf8')
-      .split('\n')
-      .map((line) => line.split(':'))
-      .filter((fields) => fields.length >= 6)
-      .map((fields) => ({ name: fields[0], uid: Number(fields[2]), home: fields[5] }));
-  } catch {
-    return [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) {
+      continue;
+    }
+
+    let title: string;
+    try {
+      title = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').trimEnd();
+    } catch {
+      // Ended while being read.
+      continue;
+    }
+
+    const start = title.indexOf(marker);
+    const named = start === -1 ? '' : title.slice(start + marker.length);
+    if (named !== '' && `${home})`.startsWith(named)) {
+      return Number(entry);
+    }
   }
-}
 
-function ownerName(uid: number): string {
-  const account = readAccounts().find((candidate) => candidate.uid === uid);
-
-  return account === undefined ? `uid ${uid}` : `${account.name} (uid ${uid})`;
+  return undefined;
 }
 
 /** Says whether a supervisor runs in a home: "its supervisor runs as PM2 daemon pid 4242" or "no supervisor runs there". */
 export function describeSupervisorIn(home: string): string {
-  const pid = readDaemonPid(home);
+  const pid = readDaemonPid(home) ?? findDaemonByTitle(home);
   if (pid === undefined || !isProcessAlive(pid)) {
     return 'no supervisor runs there now';
   }
@@ -102,23 +114,33 @@ export function describeSupervisorIn(home: string): string {
   return `its supervisor runs as PM2 daemon pid ${pid}`;
 }
 
-/** Rejects a PM2_HOME that belongs to another account, naming the owner and the way to run as it. */
+/**
+ * Rejects a PM2_HOME that belongs to another account, or that lies in a
+ * folder this account may not enter, naming the owner and the way to run as it.
+ */
 export function checkHomeOwner(home: string, exitCode: ExitCodeValue = ExitCode.failed): void {
-  if (!existsSync(home)) {
+  let uid: number;
+  try {
+    uid = statSync(home).uid;
+  } catch (error) {
+    if (isPermissionDenied(error)) {
+      throw new CliError(
+        `permission denied on the supervisor home ${home} (${error.code}), and ${describeSupervisorIn(home)}; ${ownerAdvice(home)}`,
+        exitCode,
+      );
+    }
+    // Missing: start creates it.
     return;
   }
 
-  const { uid } = statSync(home);
   const self = userInfo().uid;
   if (uid === self) {
     return;
   }
 
-  const owner = ownerName(uid);
-  const name = owner.split(' ')[0];
   throw new CliError(
-    `the supervisor home ${home} belongs to ${owner}, not to this account (uid ${self}), and ${describeSupervisorIn(home)}; ` +
-      `run the command as that account, for example: sudo -u ${name} ImageServing ...`,
+    `the supervisor home ${home} belongs to ${describeAccount(uid)}, not to this account (uid ${self}), and ${describeSupervisorIn(home)}; ` +
+      `run the command as that account, for example: sudo -u ${sudoUserOf(uid)} ImageServing ...`,
     exitCode,
   );
 }
@@ -127,11 +149,15 @@ export function checkHomeOwner(home: string, exitCode: ExitCodeValue = ExitCode.
 export function prepareHome(home: string): void {
   checkHomeOwner(home);
 
-  if (!existsSync(home)) {
-    mkdirSync(home, { recursive: true, mode: 0o700 });
-  }
+  try {
+    if (!existsSync(home)) {
+      mkdirSync(home, { recursive: true, mode: 0o700 });
+    }
 
-  if ((statSync(home).mode & 0o777) !== 0o700) {
-    chmodSync(home, 0o700);
+    if ((statSync(home).mode & 0o777) !== 0o700) {
+      chmodSync(home, 0o700);
+    }
+  } catch (error) {
+    throw isPermissionDenied(error) ? permissionDeniedError(error) : error;
   }
 }

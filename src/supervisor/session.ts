@@ -3,8 +3,9 @@ import { CliError, ExitCode, type ExitCodeValue } from '../errors';
 import { progress, warn } from '../output';
 import { checkAccount } from './access';
 import { removeStaleFiles, spawnDaemon } from './daemon';
-import { checkHomeOwner, prepareHome, probeSupervisor, readDaemonPid } from './home';
+import { checkHomeOwner, prepareHome, probeSupervisor, readDaemonPid, supervisorFiles } from './home';
 import { describeOrphans, findComponentProcesses } from './orphans';
+import { ownerAdvice } from './permission';
 import { POLICY_MARKER } from './restart-policy';
 import { SupervisorConnection, type Pm2Process } from './rpc';
 
@@ -16,10 +17,8 @@ export interface Session {
 
 function noAccessError(home: string, exitCode: ExitCodeValue = ExitCode.failed): CliError {
   checkHomeOwner(home, exitCode);
-  return new CliError(
-    `permission denied on the supervisor's socket in ${home}; run the command as the account that owns that folder`,
-    exitCode,
-  );
+  const { rpcSocket } = supervisorFiles(home);
+  return new CliError(`permission denied on the supervisor's socket ${rpcSocket}; ${ownerAdvice(rpcSocket)}`, exitCode);
 }
 
 /**

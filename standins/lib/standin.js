@@ -47,8 +47,14 @@ function runStandin(label, protocol) {
           response.end(`${label} stand-in: ${request.method} ${request.url}\n`);
         })
       : net.createServer((socket) => {
+          // Read now, because a reset socket no longer has a remote address. One that the
+          // client reset before it was accepted never had one that the server can read.
+          const peer =
+            socket.remoteAddress === undefined
+              ? 'connection (reset before its address could be read)'
+              : `connection from ${socket.remoteAddress}:${socket.remotePort}`;
           // A client that hangs up at once, such as a port check, must not take the server down.
-          socket.on('error', (error) => log(label, `connection from ${socket.remoteAddress} ended: ${error.code ?? error.message}`));
+          socket.on('error', (error) => log(label, `${peer} ended: ${error.code ?? error.message}`));
           socket.end(`${label} stand-in ready\n`);
         });
 

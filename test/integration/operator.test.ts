@@ -98,7 +98,7 @@ describe('operator commands without a supervisor', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).not.toContain('hunter2');
     expect(result.stdout).not.toContain('"abc"');
-    expect(document.configDirChosenBy).toBe('--config-dir or IMAGESERVING_CONFIG_DIR');
+    expect(document.configDirChosenBy).toBe('IMAGESERVING_CONFIG_DIR');
     const psApp = document.pm2.apps.find((app) => app.name === 'ps');
     expect(psApp?.env).toMatchObject({ DB_PASSWORD: '********', api_token: '********', JAVA_OPTS: '-Xmx1g' });
     expect(psApp?.kill_timeout).toBe(5000);

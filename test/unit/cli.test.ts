@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { buildProgram, exitCodeOf, type CommandActions } from '../../src/cli';
+import { buildProgram, exitCodeOf, reportError, type CommandActions } from '../../src/cli';
 import type { ComponentId } from '../../src/config/types';
 import { CliError, ConfigError, type ExitCodeValue } from '../../src/errors';
 
@@ -166,9 +167,10 @@ const COMMAND_CASES: { line: string; call: ActionCall }[] = [
     line: 'status svg --env staging --config-dir conf --json',
     call: { action: 'status', options: { env: 'staging', configDir: 'conf', json: true }, component: 'svg' },
   },
-  { line: 'IMAGESERVING_ENV=staging status', call: { action: 'status', options: { env: 'staging' }, component: undefined } },
+  // Values from the variables stay out of the options: locateConfig reads them and records where they came from.
+  { line: 'IMAGESERVING_ENV=staging status', call: { action: 'status', options: {}, component: undefined } },
   { line: 'IMAGESERVING_ENV=staging --env production start', call: { action: 'start', options: { env: 'production' } } },
-  { line: 'IMAGESERVING_CONFIG_DIR=/srv/imageserving stop', call: { action: 'stop', options: { configDir: '/srv/imageserving' } } },
+  { line: 'IMAGESERVING_CONFIG_DIR=/srv/imageserving stop', call: { action: 'stop', options: {} } },
   {
     line: 'IMAGESERVING_CONFIG_DIR=/srv/imageserving --config-dir /etc/imageserving stop',
     call: { action: 'stop', options: { configDir: '/etc/imageserving' } },
@@ -176,6 +178,7 @@ const COMMAND_CASES: { line: string; call: ActionCall }[] = [
   { line: 'status --watch', call: { action: 'statusWatch', options: {}, component: undefined, value: undefined } },
   { line: 'status svg --watch 5', call: { action: 'statusWatch', options: {}, component: 'svg', value: 5 } },
   { line: 'status --watch 1.5 is', call: { action: 'statusWatch', options: {}, component: 'is', value: 1.5 } },
+  { line: 'status --watch 86400', call: { action: 'statusWatch', options: {}, component: undefined, value: 86400 } },
   { line: 'logs', call: { action: 'logs', options: {}, component: undefined } },
   { line: 'logs is --lines 50 --follow', call: { action: 'logs', options: { lines: 50, follow: true }, component: 'is' } },
   { line: 'logs -n 3 -f ps', call: { action: 'logs', options: { lines: 3, follow: true }, component: 'ps' } },
@@ -275,13 +278,14 @@ describe('buildProgram usage errors', () => {
     );
   });
 
-  it('bad --watch names the value', async () => {
+  it.each(['0', '1e9', '86401'])('bad --watch %s names the range', async (value) => {
     const { program, output } = recordingProgram();
 
-    await parseError(program, ['status', '--watch', '0']);
+    await parseError(program, ['status', '--watch', value]);
 
     expect(output.err).toBe(
-      "error: option '--watch [seconds]' argument '0' is invalid. Expected a number of seconds of at least 1, such as 2 or 1.5.\n" +
+      `error: option '--watch [seconds]' argument '${value}' is invalid. ` +
+        'Expected a number of seconds from 1 to 86400 (one day), such as 2 or 1.5.\n' +
         '(run "ImageServing status --help" for usage)\n',
     );
   });
@@ -336,5 +340,50 @@ describe('exitCodeOf', () => {
   it('other errors give 1', () => {
     expect(exitCodeOf(new Error('boom'))).toBe(1);
     expect(exitCodeOf('boom')).toBe(1);
+  });
+});
+
+describe('reportError', () => {
+  /** Calls reportError and returns what it wrote to stderr. */
+  function reported(error: unknown): string[] {
+    const writes: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    try {
+      reportError(error);
+    } finally {
+      spy.mockRestore();
+    }
+    return writes;
+  }
+
+  it('permission error: one line, no stack', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'ims-report-'));
+    const file = join(folder, 'pm2', 'lock');
+    // The shape of the error Node.js throws when open() is denied.
+    const error = Object.assign(new Error(`EACCES: permission denied, open '${file}'`), { code: 'EACCES', syscall: 'open', path: file });
+
+    try {
+      expect(reported(error)).toEqual([
+        `error: cannot open ${file}: permission denied (EACCES); ${folder} belongs to this account (uid ${userInfo().uid}), ` +
+          'so check the mode of it and of the folders above it\n',
+      ]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('permission error without path', () => {
+    const error = Object.assign(new Error('kill EPERM'), { code: 'EPERM', syscall: 'kill', errno: -1 });
+
+    expect(reported(error)).toEqual(['error: kill failed: permission denied (EPERM); run the command as the account that owns the installation\n']);
+  });
+
+  it('other errors keep the stack', () => {
+    const [line] = reported(new Error('boom'));
+
+    expect(line).toMatch(/^error: unexpected failure: Error: boom\n\s+at /);
   });
 });

@@ -3,7 +3,8 @@ import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { loadConfig, locateConfig } from '../../../src/config/load';
+import { loadConfig } from '../../../src/config/load';
+import { locateConfig } from '../../../src/config/locate';
 import { ConfigError } from '../../../src/errors';
 import { VALID_CONFIG_YAML } from '../fixtures/valid-config';
 
@@ -48,9 +49,9 @@ function writeConfig(files: Record<string, string | null>): void {
 }
 
 /** Runs loadConfig and returns the ConfigError it throws. */
-function loadError(options: { configDir: string; environment: string }): ConfigError {
+function loadError(options: { configDir?: string; environment?: string }, env: NodeJS.ProcessEnv = {}): ConfigError {
   try {
-    loadConfig(options);
+    loadConfig(options, env);
   } catch (error) {
     if (error instanceof ConfigError) {
       return error;
@@ -317,6 +318,8 @@ interface BrokenCase {
   environment?: string;
   /** Config folder relative to the test folder, config when unset. */
   configDir?: string;
+  /** Pass the environment and folder as IMAGESERVING_ENV and IMAGESERVING_CONFIG_DIR instead of as options. */
+  fromVariables?: boolean;
   /** Expected messages in order, where <root> is the test folder. */
   problems: string[];
 }
@@ -616,36 +619,56 @@ const BROKEN_CASES: BrokenCase[] = [
     name: 'nonexistent environment',
     files: { 'default.yaml': VALID, 'development.yaml': VALID, 'production.yaml': VALID },
     problems: [
-      'config/staging.yaml: environment "staging" not found (environments in config: development, production); ' +
-        'pass --env NAME or set IMAGESERVING_ENV',
+      'config/staging.yaml: environment "staging" given with --env not found (environments in config: development, production); ' +
+        'pass --env NAME',
     ],
   },
   {
     name: 'no environments at all',
     files: { 'default.yaml': VALID },
     problems: [
-      'config/staging.yaml: environment "staging" not found (environments in config: none); pass --env NAME or set IMAGESERVING_ENV',
+      'config/staging.yaml: environment "staging" given with --env not found (environments in config: none); pass --env NAME',
     ],
   },
   {
     name: 'environment default',
     files: { 'default.yaml': VALID },
     environment: 'default',
-    problems: ['invalid environment name "default" (expected the name of a YAML file in config, such as development)'],
+    problems: ['invalid environment name "default" given with --env (expected the name of a YAML file in config, such as development); pass --env NAME'],
   },
   {
     name: 'environment with slash',
     files: { 'staging.yaml': VALID },
     environment: '../staging',
-    problems: ['invalid environment name "../staging" (expected the name of a YAML file in config, such as development)'],
+    problems: ['invalid environment name "../staging" given with --env (expected the name of a YAML file in config, such as development); pass --env NAME'],
   },
   {
     name: 'missing config folder',
     files: {},
     configDir: 'missing',
     problems: [
-      '<root>/missing: config folder not found; pass --config-dir DIR or set IMAGESERVING_CONFIG_DIR ' +
-        'to a folder with default.yaml and NAME.yaml files',
+      '<root>/missing: config folder not found (given with --config-dir); pass --config-dir DIR, ' +
+        'naming a folder with default.yaml and NAME.yaml files',
+    ],
+  },
+  {
+    name: 'environment from IMAGESERVING_ENV',
+    files: { 'default.yaml': VALID, 'development.yaml': VALID },
+    environment: 'prod',
+    fromVariables: true,
+    problems: [
+      'config/prod.yaml: environment "prod" from IMAGESERVING_ENV not found (environments in config: development); ' +
+        'set IMAGESERVING_ENV to another NAME, or pass --env NAME',
+    ],
+  },
+  {
+    name: 'config folder from IMAGESERVING_CONFIG_DIR',
+    files: {},
+    configDir: 'missing',
+    fromVariables: true,
+    problems: [
+      '<root>/missing: config folder not found (from IMAGESERVING_CONFIG_DIR); set IMAGESERVING_CONFIG_DIR or pass --config-dir DIR, ' +
+        'naming a folder with default.yaml and NAME.yaml files',
     ],
   },
   {
@@ -653,8 +676,8 @@ const BROKEN_CASES: BrokenCase[] = [
     files: { 'staging.yaml': VALID },
     configDir: 'config/staging.yaml',
     problems: [
-      '<root>/config/staging.yaml: is not a folder; pass --config-dir DIR or set IMAGESERVING_CONFIG_DIR ' +
-        'to a folder with default.yaml and NAME.yaml files',
+      '<root>/config/staging.yaml: is not a folder (given with --config-dir); pass --config-dir DIR, ' +
+        'naming a folder with default.yaml and NAME.yaml files',
     ],
   },
   {
@@ -676,10 +699,13 @@ const BROKEN_CASES: BrokenCase[] = [
 ];
 
 describe('loadConfig with a broken config', () => {
-  it.each(BROKEN_CASES)('$name', ({ files, environment = 'staging', configDir: folder = 'config', problems }) => {
+  it.each(BROKEN_CASES)('$name', ({ files, environment = 'staging', configDir: folder = 'config', fromVariables, problems }) => {
     writeConfig(files);
 
-    const error = loadError({ configDir: join(root, folder), environment });
+    const error =
+      fromVariables === true
+        ? loadError({}, { IMAGESERVING_ENV: environment, IMAGESERVING_CONFIG_DIR: join(root, folder) })
+        : loadError({ configDir: join(root, folder), environment });
 
     expect(error.problems).toEqual(problems.map((problem) => problem.replaceAll('<root>', root)));
     expect(error.exitCode).toBe(6);

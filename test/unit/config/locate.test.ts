@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { invocationOf, locateConfig } from '../../../src/config/load';
+import { invocationOf, locateConfig } from '../../../src/config/locate';
 
 const PACKAGED = join(resolve(__dirname, '..', '..', '..'), 'config');
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { installRestartPolicy, processExit, recordCrash, type God, type RestartRecord } from '../../../src/supervisor/restart-policy';
 
@@ -103,6 +103,20 @@ function component(fields: Record<string, unknown> = {}): FakeApp {
 }
 
 describe('installRestartPolicy', () => {
+  // The policy logs with console.log, which inside PM2's daemon goes to pm2.log; here it is captured.
+  let logged: string[];
+
+  beforeEach(() => {
+    logged = [];
+    vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => {
+      logged.push(parts.join(' '));
+    });
+  });
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
   it('switches off PM2 count during restart', () => {
     const app = component();
     const god = fakeGod(app);
@@ -115,6 +129,7 @@ describe('installRestartPolicy', () => {
     expect(app.pm2_env.status).toBe('waiting restart');
     expect(app.process.pid).toBe(0);
     expect(app.pm2_env.imageserving_restarts).toMatchObject({ quickExits: 1, gaveUp: false, lastExit: { code: 1, signal: null } });
+    expect(logged).toEqual(['App [is:0] ImageServing restart policy: 1 quick exit(s) in a row, restart in 1000ms']);
   });
 
   it('leaves the app errored, not waiting', () => {
@@ -130,6 +145,9 @@ describe('installRestartPolicy', () => {
 
     expect(app.pm2_env.status).toBe('errored');
     expect(god.events).toEqual(['restart overlimit']);
+    expect(logged[logged.length - 1]).toBe(
+      'App [is:0] ImageServing restart policy: gave up after 2 restart(s) in a row that each ended within 5000ms; left errored',
+    );
     expect(app.pm2_env.imageserving_restarts).toMatchObject({ quickExits: 3, gaveUp: true, lastExit: { code: null, signal: 'SIGSEGV' } });
   });
 
