@@ -148,6 +148,7 @@ export function resolveComponent(
     id,
     name: raw.name ?? VENDOR_DEFAULTS[id].name,
     ...program,
+    ...(raw.executable === undefined && fromInstall !== undefined ? { programFromInstall: true as const } : {}),
     port: raw.port,
     readiness: {
       protocol: raw.readiness?.protocol ?? VENDOR_DEFAULTS[id].protocol,

@@ -38,6 +38,8 @@ export interface ComponentConfig {
   args: string[];
   cwd: string;
   env: Record<string, string>;
+  /** Set when executable, args and cwd were built from the install section rather than given by the component. */
+  programFromInstall?: true;
   /** Files the component reads besides its executable, such as the SVG server's jar; checked before start. */
   requiredFiles: string[];
   /** TCP port the component serves on; undefined when none is configured, so readiness is only "online". */

@@ -47,6 +47,17 @@ export function findInPath(command: string, pathVariable: string | undefined): s
   return undefined;
 }
 
+/** Names the setting a path came from: the component's own key, or the install section that built it. */
+function sourceOf(component: ComponentConfig, key: 'executable' | 'cwd'): string {
+  const own = `components.${component.id}.${key}`;
+  if (component.programFromInstall !== true) {
+    return own;
+  }
+
+  // An own cwd may still replace the install's, so both are named for it.
+  return key === 'executable' ? 'built from the install section' : `${own}, or the install section`;
+}
+
 function checkComponent(component: ComponentConfig): string[] {
   const problems: string[] = [];
   const { id, executable, cwd } = component;
@@ -54,10 +65,10 @@ function checkComponent(component: ComponentConfig): string[] {
   if (executable.includes('/')) {
     const problem = describeExecutable(executable);
     if (problem !== undefined) {
-      problems.push(`${id}: executable ${executable} ${problem} (components.${id}.executable)`);
+      problems.push(`${id}: executable ${executable} ${problem} (${sourceOf(component, 'executable')})`);
     }
   } else if (findInPath(executable, component.env.PATH ?? process.env.PATH) === undefined) {
-    problems.push(`${id}: command "${executable}" not found in PATH (components.${id}.executable)`);
+    problems.push(`${id}: command "${executable}" not found in PATH (${sourceOf(component, 'executable')})`);
   }
 
   let isFolder = false;
@@ -67,7 +78,7 @@ function checkComponent(component: ComponentConfig): string[] {
     isFolder = false;
   }
   if (!isFolder) {
-    problems.push(`${id}: working folder ${cwd} not found (components.${id}.cwd)`);
+    problems.push(`${id}: working folder ${cwd} not found (${sourceOf(component, 'cwd')})`);
   }
 
   for (const file of component.requiredFiles) {

@@ -63,7 +63,7 @@ describe('failures and guards', () => {
 
     expect(result.code).toBe(5);
     expect(result.stderr).toContain(
-      'ps: executable /usr/local/scene7/ImageServing/tomcat/bin/catalina.sh not found (components.ps.executable)',
+      'ps: executable /usr/local/scene7/ImageServing/tomcat/bin/catalina.sh not found (built from the install section)',
     );
     expect(result.stderr).toContain('is: executable /usr/local/scene7/ImageServing/bin/ImageServer64 not found');
     expect(existsSync(varLib)).toBe(existedBefore);

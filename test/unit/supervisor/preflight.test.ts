@@ -103,6 +103,26 @@ describe('checkInstall', () => {
     expect(() => checkInstall([], CONFIG_FILES)).not.toThrow();
   });
 
+  it('names the install section for built paths', () => {
+    const component = { ...componentConfig('ps', join(binDir, 'catalina.sh'), join(root, 'tomcat')), programFromInstall: true as const };
+
+    const error = installError([component]);
+
+    expect(error.message).toBe(
+      `ps: executable ${binDir}/catalina.sh not found (built from the install section)\n` +
+        `ps: working folder ${root}/tomcat not found (components.ps.cwd, or the install section)\n${REMEDY}`,
+    );
+  });
+
+  it('names a missing required file', () => {
+    writeFileSync(join(binDir, 'java'), '#!/bin/sh\n', { mode: 0o755 });
+    const component = { ...componentConfig('svg', join(binDir, 'java'), binDir), requiredFiles: [join(root, 'svg.jar')] };
+
+    expect(installError([component]).message).toBe(
+      `svg: ${root}/svg.jar not found or not readable (set by the install section)\n${REMEDY}`,
+    );
+  });
+
   it('names missing executable', () => {
     const error = installError([componentConfig('ps', join(binDir, 'catalina.sh'), binDir)]);
 
