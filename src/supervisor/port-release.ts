@@ -35,7 +35,7 @@ export async function waitForPortRelease(config: Config, component: ComponentCon
   if (holders.length > 0) {
     throw new CliError(
       `${component.id}: port ${port} is still held by ${describePortHolders(holders)} ` +
-        `${timeout} (its stop timeout) after the old process stopped; ${component.id} was not started again, ` +
+        `${timeout} (its stop timeout) after ${component.id} was stopped; ${component.id} was not started again, ` +
         `so that it does not crash-loop on a busy port. End that process, then run "${config.invocation} restart ${component.id}"`,
       ExitCode.failed,
     );

@@ -165,7 +165,7 @@ export async function startComponents(session: Session, components: ComponentCon
     const failures = await watchStart(session, toStart, startedAt, index < groups.length - 1, running);
     if (failures.length > 0) {
       await stopFailed(session, failures);
-      const failed = new Set(failures.map((failure) => failure.component.id));
+      const failed = new Set(failures.filter((failure) => failure.runningBefore !== true).map((failure) => failure.component.id));
       const online = groups.slice(0, index + 1).flat().filter((component) => !failed.has(component.id));
       const summary = summarizeFailedStart(config, online, groups.slice(index + 1).flat());
       throw new CliError(`${failureMessage(failures, logOffsets, config.invocation)}\n${summary}`, ExitCode.failed);

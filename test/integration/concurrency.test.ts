@@ -181,7 +181,7 @@ describe('concurrent operators', () => {
       );
       expect(restart.stderr).toContain(`${LINGERING_LISTENER} --listener --port ${sandbox.ports.ps}`);
       expect(restart.stderr).toContain(
-        '2.0 s (its stop timeout) after the old process stopped; ps was not started again, so that it does not crash-loop on a busy port',
+        '2.0 s (its stop timeout) after ps was stopped; ps was not started again, so that it does not crash-loop on a busy port',
       );
       expect(ps?.state).toBe('not started');
       expect(restart.stderr).toMatch(/^ps\s+Platform Server\s+stopped on its own \(pid \d+, exited with code 0 after [\d.]+ s\)$/m);

@@ -90,6 +90,7 @@ describe('readiness and health', () => {
     expect(result.stderr).toMatch(/^is\s+Image Server\s+not answering on http:\/\/127\.0\.0\.1:\d+\/ \(.+\); waiting up to 2\.0 s for it$/m);
     expect(result.stderr).toContain('is (Image Server) was already running but is not serving: did not answer on');
     expect(result.stderr).toContain('it is left running.');
+    expect(result.stderr).toContain('online: is, svg; not started: ps.');
     expect(after.components.find((component) => component.id === 'is')?.pid).toBe(isPid);
     expect(state).toEqual({ ps: 'stopped', is: 'online', svg: 'online' });
   });
