@@ -26,8 +26,8 @@ ajv.addKeyword({ keyword: 'expected', schemaType: 'string' });
 const code = standaloneCode(ajv, ajv.compile(schema));
 
 // NOTE: ajv 8.20's ESM output still loads its runtime helpers (such as
-// ucs2length for minLength) with require(); turn each into an import so the
-// module is plain ESM for tsc and for vitest.
+// ucs2length for minLength) with require(). Each becomes an import, so that
+// the module is plain ESM for tsc and for vitest.
 const imports = [];
 const esmCode = code.replace(/const (\w+) = require\("([^"]+)"\)\.default;/g, (_, name, module) => {
   imports.push(`import ${name} from ${JSON.stringify(module)};`);

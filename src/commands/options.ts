@@ -9,10 +9,10 @@ export interface GlobalOptions {
 }
 
 /**
- * Returns --env and --config-dir as given on the command line. commander
- * fills them from IMAGESERVING_ENV and IMAGESERVING_CONFIG_DIR too; those
- * values are left out, so locateConfig reads the variables itself and
- * messages can name the variable a bad value came from.
+ * Returns --env and --config-dir as typed on the command line. commander also
+ * fills them from IMAGESERVING_ENV and IMAGESERVING_CONFIG_DIR. Those values
+ * are left out, so that locateConfig reads the variables itself and messages
+ * can name the variable a bad value came from.
  */
 export function commandLineOptions(program: Command): GlobalOptions {
   const given: GlobalOptions = {};

@@ -12,7 +12,7 @@ export interface StatusOptions extends GlobalOptions {
 
 /**
  * Prints state, health, uptime and memory of the components, and exits 0 only
- * when each is online and answers on its port. Never spawns the supervisor:
+ * when each is online and responds on its port. Never spawns the supervisor:
  * when it is not running, prints one line saying so and exits 3.
  */
 export async function runStatus(options: StatusOptions, component: ComponentId | undefined): Promise<ExitCodeValue> {
@@ -38,7 +38,7 @@ export async function runStatus(options: StatusOptions, component: ComponentId |
 
   result(json ? JSON.stringify(report, null, 2) : renderReport(report));
 
-  // A component that is online but does not answer on its port is not serving either.
+  // A component that is online but does not respond on its port is not serving either.
   const allServing = report.components.every((row) => row.state === 'online' && row.health !== 'not answering');
   return allServing ? ExitCode.ok : ExitCode.notRunning;
 }

@@ -14,7 +14,7 @@ export interface RawInstall {
   svgJar?: string;
 }
 
-/** What a component runs when its program comes from the install section; paths are absolute. */
+/** The program a component runs when the install section builds it, with absolute paths. */
 export interface InstallProgram {
   executable: string;
   args: string[];

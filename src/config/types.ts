@@ -18,7 +18,7 @@ export interface RestartPolicy {
 }
 
 /**
- * The probe that tells whether a component serves: a TCP connect, or an HTTP
+ * The probe that checks whether a component serves: a TCP connect, or an HTTP
  * request where any HTTP response counts, since it proves the connector is up.
  */
 export interface ReadinessCheck {
@@ -44,12 +44,12 @@ export interface ComponentConfig {
   requiredFiles: string[];
   /** TCP port the component serves on; undefined when none is configured, so readiness is only "online". */
   port?: number;
-  /** How start and status check that the component answers on its port. */
+  /** The check start and status use to see that the component responds on its port. */
   readiness: ReadinessCheck;
   startPriority: number;
   /** Seconds: the minimum pause after a priority group starts, before the next group starts. */
   startDelay: number;
-  /** Seconds a component may take to answer on its port before start fails. */
+  /** Seconds a component may take to respond on its port before start fails. */
   startTimeout: number;
   /** Seconds. */
   stopTimeout: number;

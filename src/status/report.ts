@@ -5,7 +5,7 @@ import type { ProcessExit } from '../supervisor/restart-policy';
 import type { Pm2Process, Pm2Report } from '../supervisor/rpc';
 import { formatBytes, formatSeconds, formatUptime, renderTable } from './format';
 
-/** Whether an online component answered the readiness check on its port just now. */
+/** Result of the readiness check of an online component's port, run just now. */
 export type Health = 'ok' | 'not answering';
 
 /** Facts status reads of a running component besides PM2's list: tree memory from /proc and a port check. */

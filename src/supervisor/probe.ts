@@ -78,7 +78,7 @@ function probeHttp(check: ReadinessCheck, port: number, timeoutMs: number): Prom
   });
 }
 
-/** Checks once whether a component answers on its port: a TCP connect, or an HTTP request with any response. */
+/** Checks once whether a component responds on its port: a TCP connect, or an HTTP request with any response. */
 export function probeComponent(check: ReadinessCheck, port: number, timeoutMs: number): Promise<ProbeResult> {
   return check.protocol === 'http' ? probeHttp(check, port, timeoutMs) : probeTcp(check, port, timeoutMs);
 }

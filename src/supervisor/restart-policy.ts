@@ -1,6 +1,6 @@
 /**
  * Restart policy for crashed components, applied inside the PM2 daemon so it
- * holds between CLI runs. pm2-daemon.ts installs it by wrapping
+ * stays in force between CLI runs. pm2-daemon.ts installs it by wrapping
  * God.handleExit, the daemon's handler for every exit of an app.
  *
  * NOTE: measured on PM2 7.0.4, the version package.json pins. Its own policy
@@ -23,13 +23,13 @@ export const POLICY_MARKER = 'IMAGESERVING_RESTART_POLICY';
 /** Field of an app's pm2_env where the daemon keeps its RestartRecord. */
 export const RECORD_FIELD = 'imageserving_restarts';
 
-/** How a process ended: an exit code, or the signal that killed it. */
+/** The end of a process: an exit code, or the signal that killed it. */
 export interface ProcessExit {
   code: number | null;
   signal: string | null;
 }
 
-/** What the daemon records about a component's exits. */
+/** The daemon's record of a component's exits. */
 export interface RestartRecord {
   /** Exits in a row that each came less than min_uptime after their start. */
   quickExits: number;

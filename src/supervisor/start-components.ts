@@ -86,7 +86,7 @@ interface LogOffsets {
 /**
  * Fails the start before anything of the group starts when another process
  * already listens on a component's port: the component would crash-loop on the
- * busy port, and the readiness check would take the stranger's answers for its own.
+ * busy port, and the readiness check would take the other process's responses for its own.
  */
 function checkPortsFree(config: Config, groups: ComponentConfig[][], index: number, toStart: ComponentConfig[]): void {
   const busy = toStart.flatMap((component) => {
@@ -121,7 +121,7 @@ function summarizeFailedStart(config: Config, online: ComponentConfig[], notStar
 /**
  * Starts the components in ascending startPriority. Components of one
  * priority start together; the next group starts once every component of the
- * previous one answers on its port and its startDelay has passed. Components
+ * previous one responds on its port and its startDelay has passed. Components
  * already online are left alone.
  */
 export async function startComponents(session: Session, components: ComponentConfig[]): Promise<void> {

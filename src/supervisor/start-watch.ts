@@ -33,7 +33,7 @@ export interface RunningComponent {
   process: Pm2Process;
 }
 
-/** What start knows of one component of the group being started. */
+/** The state start keeps for one component of the group being started. */
 interface Watch {
   component: ComponentConfig;
   pid?: number;
@@ -51,7 +51,7 @@ function freshWatch(component: ComponentConfig): Watch {
   return { component, restartsBefore: 0, runningBefore: false, ready: false };
 }
 
-/** Watches an online component from before this start: it must answer on its port like a new one. */
+/** Builds the watch of a component online before this start, which must respond on its port like a new one. */
 function runningWatch({ component, process }: RunningComponent, startedAt: number): Watch {
   return {
     component,
@@ -64,7 +64,7 @@ function runningWatch({ component, process }: RunningComponent, startedAt: numbe
 }
 
 /**
- * Watches freshly started components until each answers on its port (or, with
+ * Watches freshly started components until each responds on its port (or, with
  * no port, has stayed online for a second), fails, or reaches its
  * startTimeout. Components that were online before this start are watched
  * too, so that the next priority never starts while one of them does not
@@ -114,8 +114,8 @@ async function checkStarting(watch: Watch, process: Pm2Process | undefined, star
   const { runningBefore } = watch;
   // "waiting restart": it exited and the supervisor waits for the backoff delay before it restarts it.
   if (status === 'errored' || status === 'stopped' || status === 'waiting restart' || restarted || pidChanged) {
-    const how = pidChanged || restarted ? ' and was restarted' : '';
-    watch.failure = { component, process, runningBefore, reason: `${describeExit(process)}${how} while starting` };
+    const restartNote = pidChanged || restarted ? ' and was restarted' : '';
+    watch.failure = { component, process, runningBefore, reason: `${describeExit(process)}${restartNote} while starting` };
     return;
   }
 
@@ -152,7 +152,7 @@ async function checkReady(watch: Watch, startedAt: number): Promise<void> {
   const target = probeTarget(component.readiness, component.port);
   if (watch.lastProbe.ok) {
     watch.ready = true;
-    // An online component that answers at once was reported as "already online"; it needs no second line.
+    // An online component that responds at once was reported as "already online", so it needs no second line.
     if (!watch.runningBefore || !first) {
       progress(componentLine(component, `${paint('green', 'ready')} (pid ${watch.pid}, ${target} ${watch.lastProbe.detail} after ${elapsed})`));
     }

@@ -70,8 +70,8 @@ function describeStop(pid: number, elapsedSeconds: number, killTimeoutSeconds: n
   }
 
   const ending = outcome === undefined ? undefined : describeEnding(outcome);
-  const how = ending ?? 'exited';
-  return `stopped on its own (pid ${pid}, ${how} after ${formatSeconds(elapsedSeconds)})`;
+  const exitText = ending ?? 'exited';
+  return `stopped on its own (pid ${pid}, ${exitText} after ${formatSeconds(elapsedSeconds)})`;
 }
 
 /**

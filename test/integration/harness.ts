@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, type ExecFileException } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -121,7 +121,7 @@ export class Sandbox {
     let pid = 0;
     const done = new Promise<RunResult>((resolveRun) => {
       const child = execFile(process.execPath, [CLI, ...args], { env: this.environment(extra), timeout: timeoutMs, cwd: PACKAGE_ROOT }, (error, stdout, stderr) => {
-        resolveRun({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
+        resolveRun({ code: exitCodeOf(error), stdout, stderr });
       });
       pid = child.pid ?? 0;
     });
@@ -161,15 +161,19 @@ export class Sandbox {
   }
 }
 
+/** Returns the exit code of a finished execFile run: 0 without an error, null when a signal or the timeout ended it. */
+function exitCodeOf(error: ExecFileException | null): number | null {
+  if (error === null) {
+    return 0;
+  }
+
+  return typeof error.code === 'number' ? error.code : null;
+}
+
 export function runNode(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<RunResult> {
   return new Promise((resolveRun) => {
     execFile(process.execPath, args, { env, timeout: timeoutMs, cwd: PACKAGE_ROOT }, (error, stdout, stderr) => {
-      let code: number | null = 0;
-      if (error !== null) {
-        // A process killed by the timeout has no exit code.
-        code = typeof error.code === 'number' ? error.code : null;
-      }
-      resolveRun({ code, stdout, stderr });
+      resolveRun({ code: exitCodeOf(error), stdout, stderr });
     });
   });
 }

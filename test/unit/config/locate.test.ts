@@ -7,7 +7,7 @@ import { invocationOf, locateConfig } from '../../../src/config/locate';
 
 const PACKAGED = join(resolve(__dirname, '..', '..', '..'), 'config');
 
-// A temporary folder stands in for /etc/imageserving, so no test reads or writes the real /etc.
+// A temporary folder takes the place of /etc/imageserving, so no test reads or writes the real /etc.
 let root: string;
 let systemDir: string;
 

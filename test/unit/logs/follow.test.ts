@@ -10,7 +10,7 @@ let file: string;
 let printed: string[];
 let follower: LogFollower;
 
-// The tests call poll() themselves instead of start(), so no timer decides what a check sees.
+// The tests call poll() themselves instead of start(), so no timer decides what a check reads.
 beforeEach(() => {
   folder = mkdtempSync(join(tmpdir(), 'imageserving-follow-'));
   file = join(folder, 'is-out.log');

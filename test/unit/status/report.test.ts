@@ -263,7 +263,7 @@ describe('renderReport', () => {
   });
 });
 
-/** A process as the ImageServing restart policy in the daemon leaves it, after quickExits exits in a row. */
+/** Builds a process as the ImageServing restart policy in the daemon leaves it after quickExits exits in a row. */
 function loopingProcess(status: string, record: Partial<RestartRecord>, fields: { pid?: number; startedAt?: number } = {}): Pm2Process {
   const entry = pm2Process('is', status, { pid: fields.pid ?? 0, startedAt: fields.startedAt ?? NOW - 1000, restarts: 4 });
   entry.pm2_env.min_uptime = 5000;
@@ -285,7 +285,7 @@ describe('crash loops', () => {
     const status = componentStatus(componentConfig('is'), entry, NOW);
 
     expect(status.lastExit).toEqual({ code: 1, signal: null });
-    // Four quick exits, of which three were followed by a restart so far, as PM2's restart count says.
+    // Four quick exits, of which three were followed by a restart so far, as PM2's restart count shows.
     expect(status.crashLoop).toEqual({ restarts: 3, gaveUp: false, restartInSeconds: 3.4 });
   });
 

@@ -28,7 +28,7 @@ function configWithHome(home: string): Config {
   };
 }
 
-/** A root caller that sudo started for an account whose home is under the test folder; that account is this test's own uid. */
+/** Builds a root caller that sudo started for an account whose home is under the test folder. That account is this test's own uid. */
 function sudoCaller(): Caller {
   return {
     uid: 0,

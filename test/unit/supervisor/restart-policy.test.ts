@@ -54,8 +54,8 @@ interface FakeApp {
 }
 
 /**
- * A God object whose handleExit does what PM2 7.0.4's does with the fields
- * the policy touches: it gives up once unstable_restarts reaches
+ * Builds a God object whose handleExit does what PM2 7.0.4's does with the
+ * fields the policy touches: it gives up once unstable_restarts reaches
  * max_restarts, and sets "waiting restart" whenever a backoff is configured.
  */
 function fakeGod(app: FakeApp): God & { calls: { maxRestarts: unknown }[]; events: string[] } {
